@@ -1,0 +1,98 @@
+//! The control plane: the REST API (sign-up, log-in, files), health, and the built dashboard.
+
+pub mod auth;
+pub mod error;
+pub mod files;
+pub mod health;
+
+use std::future::Future;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{header, HeaderName, HeaderValue, Method};
+use axum::routing::{get, post};
+use axum::Router;
+use tiergate_core::Core;
+use tokio::net::TcpListener;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::error::ApiError;
+
+/// What every handler gets.
+#[derive(Clone)]
+pub struct AppState {
+    pub core: Core,
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Small JSON bodies (sign-up, log-in); uploads stream and set their own limit.
+const JSON_BODY_LIMIT: usize = 64 * 1024;
+
+/// The whole control-plane router.
+pub fn router(core: Core) -> Router {
+    let web_dir = core.settings.server.web_dir.clone().or_else(|| {
+        let default = std::path::PathBuf::from("web/dist");
+        default.join("index.html").exists().then_some(default)
+    });
+    let cors_origins = core.settings.server.cors_origins.clone();
+    let state = AppState { core };
+
+    let api = Router::new()
+        .route("/auth/signup", post(auth::signup))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/me", get(auth::me))
+        .route("/files/upload", post(files::upload).layer(DefaultBodyLimit::disable()))
+        .route("/files", get(files::list))
+        .route("/files/{id}", get(files::details).delete(files::delete))
+        .route("/files/{id}/download", get(files::download))
+        .route("/blobs/{id}", get(files::blob))
+        .fallback(|| async { ApiError::not_found("route") })
+        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT));
+
+    let mut app =
+        Router::new().nest("/api", api).route("/healthz", get(health::healthz)).route("/readyz", get(health::readyz));
+    app = match web_dir {
+        Some(dir) => app.fallback_service(ServeDir::new(&dir).fallback(ServeFile::new(dir.join("index.html")))),
+        None => app.fallback(|| async { ApiError::not_found("page") }),
+    };
+    let app = app.with_state(state);
+
+    let app = if cors_origins.is_empty() {
+        app
+    } else {
+        let origins: Vec<HeaderValue> = cors_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+        app.layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(origins))
+                .allow_methods([Method::GET, Method::POST, Method::DELETE])
+                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+                .max_age(Duration::from_secs(3600)),
+        )
+    };
+
+    // Spans carry the method, the path (never the query: it may hold a link signature) and
+    // the request id; headers are not logged, so neither are tokens.
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|req: &Request| {
+            let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        })
+        .on_response(DefaultOnResponse::new().level(Level::INFO));
+    app.layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(trace)
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// Serves the control plane on `listener` until `shutdown` completes.
+pub async fn serve(
+    core: Core,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(core)).with_graceful_shutdown(shutdown).await
+}

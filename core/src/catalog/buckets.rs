@@ -1,0 +1,56 @@
+//! Buckets: names are per user, so two users may both own `photos`.
+
+use super::{col, now_ms, Catalog, CatalogError};
+use crate::domain::{BucketName, UserId};
+
+/// A bucket and its owner.
+#[derive(Debug, Clone)]
+pub struct Bucket {
+    pub id: i64,
+    pub owner: UserId,
+    pub name: String,
+    pub created_at: i64,
+}
+
+fn bucket_from_row(row: &sqlx::any::AnyRow) -> Result<Bucket, CatalogError> {
+    Ok(Bucket {
+        id: col(row, "id")?,
+        owner: UserId(col(row, "owner_id")?),
+        name: col(row, "name")?,
+        created_at: col(row, "created_at")?,
+    })
+}
+
+impl Catalog {
+    /// The owner's bucket of that name.
+    pub async fn bucket(&self, owner: UserId, name: &BucketName) -> Result<Option<Bucket>, CatalogError> {
+        let row = sqlx::query("SELECT id, owner_id, name, created_at FROM buckets WHERE owner_id = $1 AND name = $2")
+            .bind(owner.0)
+            .bind(name.as_str())
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(bucket_from_row).transpose()
+    }
+
+    /// Creates a bucket; `Conflict` when the owner already has one of that name.
+    pub async fn create_bucket(&self, owner: UserId, name: &BucketName) -> Result<Bucket, CatalogError> {
+        let row = sqlx::query(
+            "INSERT INTO buckets (owner_id, name, created_at) VALUES ($1, $2, $3) RETURNING id, owner_id, name, created_at",
+        )
+        .bind(owner.0)
+        .bind(name.as_str())
+        .bind(now_ms())
+        .fetch_one(self.pool())
+        .await?;
+        bucket_from_row(&row)
+    }
+
+    /// The owner's buckets, by name.
+    pub async fn buckets(&self, owner: UserId) -> Result<Vec<Bucket>, CatalogError> {
+        let rows = sqlx::query("SELECT id, owner_id, name, created_at FROM buckets WHERE owner_id = $1 ORDER BY name")
+            .bind(owner.0)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(bucket_from_row).collect()
+    }
+}

@@ -1,0 +1,341 @@
+//! Object rows. A row points only to bytes that are complete (invariant 2): it is written
+//! after the backend confirmed them, and a superseded backing object goes to `gc_queue` in the
+//! same transaction.
+
+use std::collections::BTreeMap;
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use super::{col, ms, now_ms, Catalog, CatalogError};
+use crate::domain::{BackingKey, Tier, UserId, VersionId};
+
+/// An object as the catalog holds it.
+#[derive(Debug, Clone)]
+pub struct CatalogObject {
+    pub id: i64,
+    pub owner: UserId,
+    pub bucket_id: i64,
+    pub bucket: String,
+    pub key: String,
+    pub version_id: VersionId,
+    pub size: u64,
+    pub etag: String,
+    pub content_type: Option<String>,
+    pub user_metadata: BTreeMap<String, String>,
+    pub checksums: BTreeMap<String, String>,
+    /// The name the file had on the uploader's machine (REST uploads), byte for byte.
+    pub original_filename: Option<String>,
+    pub tier: Tier,
+    pub hot_key: Option<BackingKey>,
+    pub cold_key: Option<BackingKey>,
+    pub created_at: i64,
+    pub tiered_at: Option<i64>,
+    pub tiering_attempts: i64,
+    pub tiering_error: Option<String>,
+}
+
+impl CatalogObject {
+    /// The backing key in the tier that serves reads.
+    pub fn serving_key(&self) -> Option<&BackingKey> {
+        match self.tier {
+            Tier::Hot => self.hot_key.as_ref(),
+            Tier::Cold => self.cold_key.as_ref(),
+        }
+    }
+}
+
+/// A completed write, ready to become the current version of `(bucket_id, key)`.
+#[derive(Debug, Clone)]
+pub struct NewObjectRow {
+    pub owner: UserId,
+    pub bucket_id: i64,
+    pub key: String,
+    pub version_id: VersionId,
+    pub size: u64,
+    pub etag: String,
+    pub content_type: Option<String>,
+    pub user_metadata: BTreeMap<String, String>,
+    pub checksums: BTreeMap<String, String>,
+    pub original_filename: Option<String>,
+    pub hot_key: BackingKey,
+}
+
+/// How a file listing is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileSort {
+    UploadedAt,
+    Name,
+    Size,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortOrder {
+    Asc,
+    Desc,
+}
+
+/// One page of a user's files, and how many there are in all.
+#[derive(Debug, Clone)]
+pub struct ObjectPage {
+    pub objects: Vec<CatalogObject>,
+    pub total: i64,
+}
+
+const COLUMNS: &str = "o.id, o.owner_id, o.bucket_id, b.name AS bucket_name, o.key, o.version_id, o.size, o.etag, \
+    o.content_type, o.user_metadata, o.checksums, o.original_filename, o.tier, o.hot_key, o.cold_key, o.created_at, \
+    o.tiered_at, o.tiering_attempts, o.tiering_error";
+
+fn json_map(row: &AnyRow, name: &str) -> Result<BTreeMap<String, String>, CatalogError> {
+    let raw: String = col(row, name)?;
+    serde_json::from_str(&raw).map_err(|e| CatalogError::Corrupt(format!("{name}: {e}")))
+}
+
+fn object_from_row(row: &AnyRow) -> Result<CatalogObject, CatalogError> {
+    let tier: String = col(row, "tier")?;
+    let original: Option<Vec<u8>> = col(row, "original_filename")?;
+    let size: i64 = col(row, "size")?;
+    Ok(CatalogObject {
+        id: col(row, "id")?,
+        owner: UserId(col(row, "owner_id")?),
+        bucket_id: col(row, "bucket_id")?,
+        bucket: col(row, "bucket_name")?,
+        key: col(row, "key")?,
+        version_id: VersionId::from_catalog(col(row, "version_id")?),
+        size: u64::try_from(size).map_err(|_| CatalogError::Corrupt("size".into()))?,
+        etag: col(row, "etag")?,
+        content_type: col(row, "content_type")?,
+        user_metadata: json_map(row, "user_metadata")?,
+        checksums: json_map(row, "checksums")?,
+        original_filename: original.map(|b| String::from_utf8_lossy(&b).into_owned()),
+        tier: Tier::parse(&tier).ok_or_else(|| CatalogError::Corrupt(format!("tier {tier:?}")))?,
+        hot_key: col::<Option<String>>(row, "hot_key")?.map(BackingKey::from_catalog),
+        cold_key: col::<Option<String>>(row, "cold_key")?.map(BackingKey::from_catalog),
+        created_at: col(row, "created_at")?,
+        tiered_at: col(row, "tiered_at")?,
+        tiering_attempts: col(row, "tiering_attempts")?,
+        tiering_error: col(row, "tiering_error")?,
+    })
+}
+
+fn to_json(map: &BTreeMap<String, String>) -> String {
+    serde_json::to_string(map).unwrap_or_else(|_| "{}".to_string())
+}
+
+/// Queues a backing object for deletion once `grace` has passed.
+pub(crate) async fn enqueue_gc(
+    tx: &mut Transaction<'_, Any>,
+    tier: Tier,
+    key: &str,
+    reason: &str,
+    grace: std::time::Duration,
+) -> Result<(), CatalogError> {
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO gc_queue (tier, backing_key, reason, enqueued_at, not_before) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(tier.as_str())
+    .bind(key)
+    .bind(reason)
+    .bind(now)
+    .bind(now.saturating_add(ms(grace)))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn enqueue_row_keys(
+    tx: &mut Transaction<'_, Any>,
+    hot: Option<String>,
+    cold: Option<String>,
+    reason: &str,
+    grace: std::time::Duration,
+) -> Result<(), CatalogError> {
+    if let Some(k) = hot {
+        enqueue_gc(tx, Tier::Hot, &k, reason, grace).await?;
+    }
+    if let Some(k) = cold {
+        enqueue_gc(tx, Tier::Cold, &k, reason, grace).await?;
+    }
+    Ok(())
+}
+
+impl Catalog {
+    /// Makes `new` the current version of its key. The bytes it points to are complete.
+    /// An overwritten version's backing objects go to `gc_queue` in the same transaction.
+    pub async fn commit_object(
+        &self,
+        new: &NewObjectRow,
+        gc_grace: std::time::Duration,
+    ) -> Result<CatalogObject, CatalogError> {
+        let now = now_ms();
+        loop {
+            let mut tx = self.pool().begin().await?;
+            // A fresh key: one statement. On Postgres a concurrent insert of the same key makes
+            // this wait for it and then see the conflict.
+            let inserted = sqlx::query(
+                "INSERT INTO objects (owner_id, bucket_id, key, version_id, size, etag, content_type, user_metadata, \
+                 checksums, original_filename, tier, hot_key, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'hot', $11, $12) \
+                 ON CONFLICT (bucket_id, key) DO NOTHING RETURNING id",
+            )
+            .bind(new.owner.0)
+            .bind(new.bucket_id)
+            .bind(&new.key)
+            .bind(new.version_id.as_str())
+            .bind(new.size as i64)
+            .bind(&new.etag)
+            .bind(new.content_type.clone())
+            .bind(to_json(&new.user_metadata))
+            .bind(to_json(&new.checksums))
+            .bind(new.original_filename.clone().map(String::into_bytes))
+            .bind(new.hot_key.as_str())
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let id: i64 = match inserted {
+                Some(row) => row.try_get("id")?,
+                None => {
+                    // An overwrite: lock the current row (a no-op update), learn its backing
+                    // keys, queue them for collection and switch the row to the new version.
+                    let old = sqlx::query(
+                        "UPDATE objects SET tiering_attempts = tiering_attempts \
+                         WHERE bucket_id = $1 AND key = $2 RETURNING id, hot_key, cold_key",
+                    )
+                    .bind(new.bucket_id)
+                    .bind(&new.key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let Some(old) = old else {
+                        // Deleted between the two statements: start over.
+                        tx.rollback().await?;
+                        continue;
+                    };
+                    let id: i64 = old.try_get("id")?;
+                    enqueue_row_keys(
+                        &mut tx,
+                        old.try_get("hot_key")?,
+                        old.try_get("cold_key")?,
+                        "overwritten",
+                        gc_grace,
+                    )
+                    .await?;
+                    sqlx::query(
+                        "UPDATE objects SET version_id = $2, size = $3, etag = $4, content_type = $5, user_metadata = $6, \
+                         checksums = $7, original_filename = $8, tier = 'hot', hot_key = $9, cold_key = NULL, \
+                         created_at = $10, tiered_at = NULL, tiering_attempts = 0, tiering_error = NULL WHERE id = $1",
+                    )
+                    .bind(id)
+                    .bind(new.version_id.as_str())
+                    .bind(new.size as i64)
+                    .bind(&new.etag)
+                    .bind(new.content_type.clone())
+                    .bind(to_json(&new.user_metadata))
+                    .bind(to_json(&new.checksums))
+                    .bind(new.original_filename.clone().map(String::into_bytes))
+                    .bind(new.hot_key.as_str())
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    id
+                }
+            };
+            let row = sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM objects o JOIN buckets b ON b.id = o.bucket_id WHERE o.id = $1"
+            ))
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let object = object_from_row(&row)?;
+            tx.commit().await?;
+            return Ok(object);
+        }
+    }
+
+    /// Any object by id; callers check the owner (to tell 403 from 404).
+    pub async fn object_by_id(&self, id: i64) -> Result<Option<CatalogObject>, CatalogError> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM objects o JOIN buckets b ON b.id = o.bucket_id WHERE o.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(object_from_row).transpose()
+    }
+
+    /// The current version of `key` in the owner's bucket.
+    pub async fn object(
+        &self,
+        owner: UserId,
+        bucket_id: i64,
+        key: &str,
+    ) -> Result<Option<CatalogObject>, CatalogError> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM objects o JOIN buckets b ON b.id = o.bucket_id \
+             WHERE o.owner_id = $1 AND o.bucket_id = $2 AND o.key = $3"
+        ))
+        .bind(owner.0)
+        .bind(bucket_id)
+        .bind(key)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(object_from_row).transpose()
+    }
+
+    /// A page of the owner's objects across their buckets.
+    pub async fn list_user_objects(
+        &self,
+        owner: UserId,
+        sort: FileSort,
+        order: SortOrder,
+        limit: i64,
+        offset: i64,
+    ) -> Result<ObjectPage, CatalogError> {
+        let column = match sort {
+            FileSort::UploadedAt => "o.created_at",
+            FileSort::Name => "o.key",
+            FileSort::Size => "o.size",
+        };
+        let dir = match order {
+            SortOrder::Asc => "ASC",
+            SortOrder::Desc => "DESC",
+        };
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM objects o JOIN buckets b ON b.id = o.bucket_id WHERE o.owner_id = $1 \
+             ORDER BY {column} {dir}, o.id {dir} LIMIT $2 OFFSET $3"
+        ))
+        .bind(owner.0)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(self.pool())
+        .await?;
+        let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM objects WHERE owner_id = $1")
+            .bind(owner.0)
+            .fetch_one(self.pool())
+            .await?
+            .try_get("n")?;
+        Ok(ObjectPage { objects: rows.iter().map(object_from_row).collect::<Result<_, _>>()?, total })
+    }
+
+    /// Deletes the owner's object `id`; its backing objects go to `gc_queue`.
+    /// Returns whether a row was deleted.
+    pub async fn delete_object(
+        &self,
+        owner: UserId,
+        id: i64,
+        gc_grace: std::time::Duration,
+    ) -> Result<bool, CatalogError> {
+        let mut tx = self.pool().begin().await?;
+        let row = sqlx::query("DELETE FROM objects WHERE id = $1 AND owner_id = $2 RETURNING hot_key, cold_key")
+            .bind(id)
+            .bind(owner.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else {
+            return Ok(false);
+        };
+        enqueue_row_keys(&mut tx, row.try_get("hot_key")?, row.try_get("cold_key")?, "deleted", gc_grace).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}

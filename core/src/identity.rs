@@ -1,0 +1,253 @@
+//! Identity: argon2id passwords, HS256 login tokens, and the server secrets they rest on.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use hmac::{Hmac, Mac};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use thiserror::Error;
+
+use crate::catalog::now_ms;
+use crate::domain::{Email, Password, UserId};
+use crate::settings::AuthSettings;
+
+#[derive(Debug, Error)]
+pub enum IdentityError {
+    #[error("invalid or expired token")]
+    InvalidToken,
+    #[error("cannot keep secrets in {path}: {source}")]
+    SecretFile { path: String, source: std::io::Error },
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
+}
+
+/// The claims of a login token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    /// The user id.
+    pub sub: String,
+    pub email: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+/// A verified login token.
+#[derive(Debug, Clone)]
+pub struct LoginToken {
+    pub user: UserId,
+    pub email: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+}
+
+/// Issues and checks login tokens, hashes passwords, and signs short-lived links.
+#[derive(Clone)]
+pub struct Identity {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    token_ttl: Duration,
+    key_secret: Vec<u8>,
+    admins: Vec<Email>,
+    /// A real hash to verify against when the e-mail is unknown, so a login takes as long
+    /// either way and does not tell which e-mails have accounts.
+    decoy_hash: String,
+}
+
+impl std::fmt::Debug for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Identity").field("token_ttl", &self.token_ttl).finish_non_exhaustive()
+    }
+}
+
+/// Reads a secret from the settings, or from `data_dir/name`, generating that file (mode 0600)
+/// the first time.
+fn secret(configured: &Option<String>, data_dir: &Path, name: &str) -> Result<Vec<u8>, IdentityError> {
+    if let Some(s) = configured {
+        return Ok(s.as_bytes().to_vec());
+    }
+    let path = data_dir.join(name);
+    let err = |source| IdentityError::SecretFile { path: path.display().to_string(), source };
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let existing = existing.trim();
+        if existing.len() >= 32 {
+            return Ok(existing.as_bytes().to_vec());
+        }
+    }
+    std::fs::create_dir_all(data_dir).map_err(err)?;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let value = hex::encode(bytes);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&path).map_err(err)?;
+    file.write_all(value.as_bytes()).map_err(err)?;
+    file.sync_all().map_err(err)?;
+    Ok(value.into_bytes())
+}
+
+fn hash_blocking(password: &str) -> Result<String, IdentityError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| IdentityError::Hashing(e.to_string()))
+}
+
+impl Identity {
+    /// Loads the secrets (generating missing ones into `data_dir`).
+    pub fn open(settings: &AuthSettings, data_dir: &Path) -> Result<Self, IdentityError> {
+        let jwt = secret(&settings.jwt_secret, data_dir, "jwt_secret")?;
+        let key_secret = secret(&settings.key_secret, data_dir, "key_secret")?;
+        Ok(Self {
+            encoding: EncodingKey::from_secret(&jwt),
+            decoding: DecodingKey::from_secret(&jwt),
+            token_ttl: settings.token_ttl,
+            key_secret,
+            admins: settings.admins.clone(),
+            decoy_hash: hash_blocking("decoy password for unknown e-mails")?,
+        })
+    }
+
+    pub fn token_ttl(&self) -> Duration {
+        self.token_ttl
+    }
+
+    pub fn is_admin(&self, email: &str) -> bool {
+        self.admins.iter().any(|a| a.as_str() == email)
+    }
+
+    /// Hashes a password with argon2id (on the blocking pool: it is slow on purpose).
+    pub async fn hash_password(&self, password: &Password) -> Result<String, IdentityError> {
+        let password = password.expose().to_string();
+        tokio::task::spawn_blocking(move || hash_blocking(&password))
+            .await
+            .map_err(|e| IdentityError::Hashing(e.to_string()))?
+    }
+
+    /// Checks a password against a stored hash, or against the decoy when there is none.
+    pub async fn verify_password(&self, password: String, hash: Option<String>) -> bool {
+        let known = hash.is_some();
+        let hash = hash.unwrap_or_else(|| self.decoy_hash.clone());
+        let ok = tokio::task::spawn_blocking(move || {
+            PasswordHash::new(&hash)
+                .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+                .unwrap_or(false)
+        })
+        .await
+        .unwrap_or(false);
+        ok && known
+    }
+
+    /// Issues a login token for the user.
+    pub fn issue_token(&self, user: UserId, email: &str) -> Result<(String, i64), IdentityError> {
+        let iat = now_ms() / 1000;
+        let exp = iat + self.token_ttl.as_secs() as i64;
+        let claims = Claims { sub: user.0.to_string(), email: email.to_string(), iat, exp };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|_| IdentityError::InvalidToken)?;
+        Ok((token, exp))
+    }
+
+    /// Verifies a login token: HS256 only (so `alg: none` and others are refused), not expired.
+    pub fn verify_token(&self, token: &str) -> Result<LoginToken, IdentityError> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+            .map_err(|_| IdentityError::InvalidToken)?;
+        let user = data.claims.sub.parse().map(UserId).map_err(|_| IdentityError::InvalidToken)?;
+        Ok(LoginToken { user, email: data.claims.email, expires_at: data.claims.exp })
+    }
+
+    /// An HMAC-SHA256 of `message` under the server's key secret, for links we serve ourselves.
+    pub fn sign(&self, purpose: &str, message: &str) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key_secret).expect("HMAC takes keys of any length");
+        mac.update(purpose.as_bytes());
+        mac.update(b"\n");
+        mac.update(message.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// Checks a signature made by [`Identity::sign`], in constant time.
+    pub fn verify_signature(&self, purpose: &str, message: &str, signature: &str) -> bool {
+        let Ok(sig) = hex::decode(signature) else { return false };
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key_secret).expect("HMAC takes keys of any length");
+        mac.update(purpose.as_bytes());
+        mac.update(b"\n");
+        mac.update(message.as_bytes());
+        mac.verify_slice(&sig).is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn identity(dir: &Path) -> Identity {
+        let settings = crate::settings::Settings::defaults_with("").unwrap();
+        Identity::open(&settings.auth, dir).unwrap()
+    }
+
+    #[test]
+    fn secrets_are_generated_once_with_mode_0600() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = identity(dir.path());
+        let (token, _) = a.issue_token(UserId(1), "a@b.co").unwrap();
+        let b = identity(dir.path());
+        assert_eq!(b.verify_token(&token).unwrap().user, UserId(1));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("jwt_secret")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn tokens_of_another_secret_or_alg_none_are_refused() {
+        let a = identity(tempfile::tempdir().unwrap().path());
+        let b = identity(tempfile::tempdir().unwrap().path());
+        let (token, _) = a.issue_token(UserId(1), "a@b.co").unwrap();
+        assert!(b.verify_token(&token).is_err());
+        let payload = token.split('.').nth(1).unwrap();
+        let none = format!("{}.{payload}.", base64_url(r#"{"alg":"none","typ":"JWT"}"#));
+        assert!(a.verify_token(&none).is_err());
+    }
+
+    fn base64_url(s: &str) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
+    }
+
+    #[tokio::test]
+    async fn passwords_verify() {
+        let a = identity(tempfile::tempdir().unwrap().path());
+        let hash = a.hash_password(&Password::parse("correct horse".into()).unwrap()).await.unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(a.verify_password("correct horse".into(), Some(hash.clone())).await);
+        assert!(!a.verify_password("wrong horse!".into(), Some(hash)).await);
+        assert!(!a.verify_password("decoy password for unknown e-mails".into(), None).await);
+    }
+
+    #[test]
+    fn link_signatures() {
+        let a = identity(tempfile::tempdir().unwrap().path());
+        let s = a.sign("download", "1:abc:123");
+        assert!(a.verify_signature("download", "1:abc:123", &s));
+        assert!(!a.verify_signature("download", "1:abc:124", &s));
+        assert!(!a.verify_signature("upload", "1:abc:123", &s));
+        assert!(!a.verify_signature("download", "1:abc:123", "zz"));
+    }
+}

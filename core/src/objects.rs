@@ -1,0 +1,299 @@
+//! The one object write/read/delete path, shared by the REST upload and the S3 gateway.
+//!
+//! Writes put the bytes in the hot tier under a fresh backing key first, hashing them as they
+//! stream, and only then commit the catalog row (invariants 1 and 2). Reads that find their
+//! backing object gone re-read the row once before answering "no such key" (invariant 4).
+
+use std::collections::BTreeMap;
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::Stream;
+use md5::{Digest, Md5};
+use thiserror::Error;
+use url::Url;
+
+use crate::catalog::{Bucket, CatalogError, CatalogObject, NewObjectRow};
+use crate::domain::{BackingKey, ObjectKey, Tier, UserId, VersionId};
+use crate::storage::{ByteRange, ByteStream, PresignOverrides, PutOptions, StorageError, StorageTier};
+use crate::Core;
+
+/// Metadata names under which a backing object records where it belongs, so a store can be
+/// read without the catalog.
+pub const META_BUCKET: &str = "tiergate-bucket";
+pub const META_KEY: &str = "tiergate-key";
+pub const META_OWNER: &str = "tiergate-owner";
+
+/// Everything about a write except its bytes.
+#[derive(Debug, Clone)]
+pub struct ObjectWrite {
+    pub owner: UserId,
+    pub bucket: Bucket,
+    pub key: ObjectKey,
+    pub content_type: Option<String>,
+    pub user_metadata: BTreeMap<String, String>,
+    pub original_filename: Option<String>,
+    /// The announced length, when the client gave one.
+    pub content_length: Option<u64>,
+    /// A body longer than this is refused with [`WriteError::TooLarge`].
+    pub max_bytes: Option<u64>,
+    /// The MD5 the client says the body has (Content-MD5).
+    pub expected_md5: Option<[u8; 16]>,
+}
+
+#[derive(Debug, Error)]
+pub enum WriteError {
+    #[error("the body is larger than {limit} bytes")]
+    TooLarge { limit: u64 },
+    #[error("the body does not match its Content-MD5")]
+    BadDigest,
+    #[error("the body has {got} bytes, {announced} were announced")]
+    IncompleteBody { announced: u64, got: u64 },
+    #[error("reading the body failed: {0}")]
+    Body(io::Error),
+    #[error(transparent)]
+    Storage(StorageError),
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+}
+
+#[derive(Debug, Error)]
+pub enum ReadError {
+    #[error("no such object")]
+    NotFound,
+    #[error(transparent)]
+    Storage(StorageError),
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+}
+
+/// What the meter learned of a body as it streamed through.
+#[derive(Default)]
+struct Measured {
+    bytes: u64,
+    md5: Md5,
+    too_large: bool,
+}
+
+/// Counts and hashes a body as it streams, and cuts it off past a size limit.
+struct MeteredBody {
+    inner: ByteStream,
+    limit: Option<u64>,
+    measured: Arc<Mutex<Measured>>,
+}
+
+impl Stream for MeteredBody {
+    type Item = Result<Bytes, io::Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        match this.inner.as_mut().poll_next(cx) {
+            Poll::Ready(Some(Ok(chunk))) => {
+                let mut m = this.measured.lock().unwrap_or_else(|p| p.into_inner());
+                m.bytes += chunk.len() as u64;
+                if this.limit.is_some_and(|limit| m.bytes > limit) {
+                    m.too_large = true;
+                    return Poll::Ready(Some(Err(io::Error::new(
+                        io::ErrorKind::FileTooLarge,
+                        "body over the size limit",
+                    ))));
+                }
+                m.md5.update(&chunk);
+                Poll::Ready(Some(Ok(chunk)))
+            }
+            other => other,
+        }
+    }
+}
+
+fn backing_metadata(write: &ObjectWrite) -> Vec<(String, String)> {
+    let enc = |s: &str| percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string();
+    vec![
+        (META_OWNER.to_string(), write.owner.to_string()),
+        (META_BUCKET.to_string(), write.bucket.name.clone()),
+        (META_KEY.to_string(), enc(write.key.as_str())),
+    ]
+}
+
+impl Core {
+    /// The tier that holds `tier`'s objects.
+    pub fn tier(&self, tier: Tier) -> &StorageTier {
+        match tier {
+            Tier::Hot => &self.hot,
+            Tier::Cold => &self.cold,
+        }
+    }
+
+    /// Writes an object: bytes to the hot tier, then the catalog row. On any failure nothing
+    /// is left that the catalog points to, and the partial bytes are removed.
+    pub async fn put_object(&self, write: ObjectWrite, body: ByteStream) -> Result<CatalogObject, WriteError> {
+        let version = VersionId::generate();
+        let backing = BackingKey::for_write(write.owner, &version, &write.key);
+        let measured = Arc::new(Mutex::new(Measured::default()));
+        let limit = match (write.max_bytes, write.content_length) {
+            (Some(max), Some(len)) if len > max => return Err(WriteError::TooLarge { limit: max }),
+            (max, _) => max,
+        };
+        let metered: ByteStream = Box::pin(MeteredBody { inner: body, limit, measured: measured.clone() });
+        let opts = PutOptions {
+            content_type: write.content_type.clone(),
+            metadata: backing_metadata(&write),
+            content_length: write.content_length,
+        };
+        let put = self.hot.backend.put(&backing, metered, opts).await;
+        let (too_large, size, md5) = {
+            let mut m = measured.lock().unwrap_or_else(|p| p.into_inner());
+            (m.too_large, m.bytes, std::mem::take(&mut m.md5).finalize())
+        };
+        if too_large {
+            self.discard(&backing).await;
+            return Err(WriteError::TooLarge { limit: limit.unwrap_or(0) });
+        }
+        match put {
+            Ok(_) => {}
+            Err(StorageError::Body(e)) => return Err(WriteError::Body(e)),
+            Err(e) => return Err(WriteError::Storage(e)),
+        }
+        if let Some(announced) = write.content_length {
+            if announced != size {
+                self.discard(&backing).await;
+                return Err(WriteError::IncompleteBody { announced, got: size });
+            }
+        }
+        if write.expected_md5.is_some_and(|expected| expected[..] != md5[..]) {
+            self.discard(&backing).await;
+            return Err(WriteError::BadDigest);
+        }
+        let md5_hex = hex::encode(md5);
+        let row = NewObjectRow {
+            owner: write.owner,
+            bucket_id: write.bucket.id,
+            key: write.key.as_str().to_string(),
+            version_id: version,
+            size,
+            etag: md5_hex.clone(),
+            content_type: write.content_type,
+            user_metadata: write.user_metadata,
+            checksums: BTreeMap::from([("md5".to_string(), md5_hex)]),
+            original_filename: write.original_filename,
+            hot_key: backing.clone(),
+        };
+        match self.catalog.commit_object(&row, self.settings.gc.grace).await {
+            Ok(object) => Ok(object),
+            Err(e) => {
+                self.discard(&backing).await;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Best-effort removal of bytes no row points to (a failed write's).
+    async fn discard(&self, backing: &BackingKey) {
+        if let Err(e) = self.hot.backend.delete(backing).await {
+            tracing::warn!(key = %backing, error = %e, "could not remove the bytes of a failed write; they are garbage");
+        }
+    }
+
+    /// Opens the object's bytes (or a range). If the backing object is gone, the row is read
+    /// again once: it was overwritten or moved while we looked.
+    pub async fn open_object(
+        &self,
+        object: &CatalogObject,
+        range: Option<ByteRange>,
+    ) -> Result<(CatalogObject, ByteStream), ReadError> {
+        match self.open_backing(object, range).await {
+            Ok(stream) => Ok((object.clone(), stream)),
+            Err(ReadError::NotFound) => {
+                let fresh = self
+                    .catalog
+                    .object(object.owner, object.bucket_id, &object.key)
+                    .await?
+                    .ok_or(ReadError::NotFound)?;
+                if fresh.version_id == object.version_id && fresh.tier == object.tier {
+                    return Err(ReadError::NotFound);
+                }
+                if range.is_some() && fresh.version_id != object.version_id {
+                    // A range of another version would mix two objects' bytes.
+                    return Err(ReadError::NotFound);
+                }
+                let stream = self.open_backing(&fresh, range).await?;
+                Ok((fresh, stream))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn open_backing(&self, object: &CatalogObject, range: Option<ByteRange>) -> Result<ByteStream, ReadError> {
+        let key = object.serving_key().ok_or(ReadError::NotFound)?;
+        self.tier(object.tier).backend.get(key, range).await.map_err(|e| match e {
+            StorageError::NotFound => ReadError::NotFound,
+            other => ReadError::Storage(other),
+        })
+    }
+
+    /// A URL the object can be downloaded from for `expires_in`: the cold tier's public URL
+    /// when one is configured, a backend presigned GET, or a link Tiergate signs and serves.
+    pub async fn download_url(&self, object: &CatalogObject, expires_in: Duration) -> Result<Url, ReadError> {
+        let tier = self.tier(object.tier);
+        let key = object.serving_key().ok_or(ReadError::NotFound)?;
+        if let Some(base) = &tier.public_url_base {
+            let path = key
+                .as_str()
+                .split('/')
+                .map(|seg| percent_encoding::utf8_percent_encode(seg, percent_encoding::NON_ALPHANUMERIC).to_string());
+            let mut base = base.clone();
+            if !base.path().ends_with('/') {
+                base.set_path(&format!("{}/", base.path()));
+            }
+            return base
+                .join(&path.collect::<Vec<_>>().join("/"))
+                .map_err(|e| ReadError::Storage(StorageError::Backend(format!("public URL of {key}: {e}"))));
+        }
+        let overrides = PresignOverrides {
+            content_disposition: Some(content_disposition(&display_name(object))),
+            content_type: None,
+        };
+        if let Some(url) = tier.backend.presign_get(key, expires_in, &overrides).await.map_err(ReadError::Storage)? {
+            return Ok(url);
+        }
+        Ok(self.signed_link(object, expires_in))
+    }
+
+    /// A link to `/api/blobs/{id}` that the control plane serves, signed for this version.
+    pub fn signed_link(&self, object: &CatalogObject, expires_in: Duration) -> Url {
+        let expires = crate::catalog::now_ms() / 1000 + expires_in.as_secs() as i64;
+        let sig =
+            self.identity.sign(BLOB_LINK_PURPOSE, &blob_link_message(object.id, object.version_id.as_str(), expires));
+        let mut url = self.settings.server.public_url.clone();
+        url.set_path(&format!("/api/blobs/{}", object.id));
+        url.query_pairs_mut()
+            .append_pair("v", object.version_id.as_str())
+            .append_pair("exp", &expires.to_string())
+            .append_pair("sig", &sig);
+        url
+    }
+}
+
+/// What a signed blob link's signature covers.
+pub const BLOB_LINK_PURPOSE: &str = "blob-link";
+
+pub fn blob_link_message(id: i64, version: &str, expires: i64) -> String {
+    format!("{id}:{version}:{expires}")
+}
+
+/// The name a download is saved under: the uploader's file name, else the key's last segment.
+pub fn display_name(object: &CatalogObject) -> String {
+    object.original_filename.clone().unwrap_or_else(|| object.key.rsplit('/').next().unwrap_or(&object.key).to_string())
+}
+
+/// A `Content-Disposition: attachment` value that carries any file name safely (RFC 6266).
+pub fn content_disposition(name: &str) -> String {
+    let ascii: String =
+        name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
+    let encoded = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}

@@ -1,0 +1,479 @@
+//! Settings: `config/default.toml` (built in) ← optional `--config FILE` ← `TIERGATE_*`
+//! environment variables (`__` between levels), read into one typed struct. A bad value stops
+//! start-up with an error that names its key.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::providers::{Env, Format, Toml};
+use figment::Figment;
+use serde::Deserialize;
+use thiserror::Error;
+use url::Url;
+
+use crate::domain::{BucketName, Email};
+
+/// The defaults, the same text as `config/default.toml` in the repository.
+pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
+
+/// A setting that could not be read; `key` is its dotted path, e.g. `catalog.url`.
+#[derive(Debug, Error)]
+pub enum SettingsError {
+    #[error("invalid setting `{key}`: {message}")]
+    Invalid { key: String, message: String },
+    #[error("invalid settings: {0}")]
+    Figment(#[from] Box<figment::Error>),
+}
+
+fn invalid(key: impl Into<String>, message: impl Into<String>) -> SettingsError {
+    SettingsError::Invalid { key: key.into(), message: message.into() }
+}
+
+/// Everything Tiergate is configured with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub catalog: CatalogSettings,
+    pub tiers: TierPair,
+    pub auth: AuthSettings,
+    pub upload: UploadSettings,
+    pub tiering: TieringSettings,
+    pub gc: GcSettings,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    pub control_plane_addr: SocketAddr,
+    pub gateway_addr: SocketAddr,
+    pub data_dir: PathBuf,
+    /// Base URL that links (signed downloads, access URLs) are built on.
+    pub public_url: Url,
+    /// The S3 endpoint users are told to use.
+    pub gateway_public_url: Url,
+    pub cors_origins: Vec<String>,
+    pub log_format: LogFormat,
+    pub log_level: String,
+    pub web_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct CatalogSettings {
+    pub url: CatalogUrl,
+    pub max_connections: u32,
+}
+
+/// A catalog location: Postgres or SQLite.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CatalogUrl {
+    Postgres(String),
+    Sqlite(String),
+}
+
+impl CatalogUrl {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let lower = raw.to_ascii_lowercase();
+        if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+            Url::parse(raw).map_err(|e| format!("not a valid URL: {e}"))?;
+            Ok(Self::Postgres(raw.to_string()))
+        } else if let Some(rest) = lower.strip_prefix("sqlite:") {
+            if rest.trim_start_matches('/').is_empty() {
+                return Err("names no database file".into());
+            }
+            Ok(Self::Sqlite(raw.to_string()))
+        } else {
+            Err(format!("{raw:?} is neither a postgres:// nor a sqlite:// URL"))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Postgres(u) | Self::Sqlite(u) => u,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TierPair {
+    pub hot: TierSettings,
+    pub cold: TierSettings,
+}
+
+/// One storage tier: a label shown to users and the backend that holds the bytes.
+#[derive(Debug, Clone)]
+pub struct TierSettings {
+    pub label: String,
+    pub backend: TierBackend,
+    /// Base URL under which the tier's objects are publicly readable, if they are.
+    pub public_url_base: Option<Url>,
+    /// Storage class reported over S3 for objects in this tier.
+    pub storage_class: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum TierBackend {
+    Fs { root: PathBuf },
+    S3(S3TierSettings),
+}
+
+#[derive(Debug, Clone)]
+pub struct S3TierSettings {
+    pub endpoint: Option<Url>,
+    pub region: String,
+    pub bucket: String,
+    pub prefix: String,
+    pub path_style: bool,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+    /// Storage class asked of the backend on write (e.g. STANDARD_IA on AWS).
+    pub backend_storage_class: Option<String>,
+    pub part_size: u64,
+    pub create_bucket: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    pub jwt_secret: Option<String>,
+    pub key_secret: Option<String>,
+    pub token_ttl: Duration,
+    pub admins: Vec<Email>,
+}
+
+#[derive(Debug, Clone)]
+pub struct UploadSettings {
+    pub max_bytes: u64,
+    pub default_bucket: BucketName,
+}
+
+#[derive(Debug, Clone)]
+pub struct TieringSettings {
+    pub schedule: String,
+    pub timezone: String,
+    pub min_age: Duration,
+    pub batch_size: u32,
+    pub concurrency: u32,
+    pub delete_hot_after_copy: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct GcSettings {
+    /// How often the collector looks for superseded backing objects.
+    pub interval: Duration,
+    /// How long a superseded backing object is kept for readers still streaming it.
+    pub grace: Duration,
+}
+
+// ---- the raw shapes figment reads ----
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    server: RawServer,
+    catalog: RawCatalog,
+    tiers: RawTiers,
+    auth: RawAuth,
+    upload: RawUpload,
+    tiering: RawTiering,
+    gc: RawGc,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServer {
+    control_plane_addr: SocketAddr,
+    gateway_addr: SocketAddr,
+    data_dir: PathBuf,
+    public_url: Option<String>,
+    gateway_public_url: Option<String>,
+    #[serde(default)]
+    cors_origins: Vec<String>,
+    log_format: String,
+    log_level: String,
+    web_dir: Option<PathBuf>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCatalog {
+    url: Option<String>,
+    max_connections: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTiers {
+    hot: RawTier,
+    cold: RawTier,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTier {
+    kind: String,
+    label: String,
+    root: Option<PathBuf>,
+    endpoint: Option<String>,
+    region: Option<String>,
+    bucket: Option<String>,
+    #[serde(default)]
+    prefix: String,
+    #[serde(default = "yes")]
+    path_style: bool,
+    access_key_id: Option<String>,
+    secret_access_key: Option<String>,
+    storage_class: Option<String>,
+    backend_storage_class: Option<String>,
+    public_url_base: Option<String>,
+    part_size: Option<u64>,
+    #[serde(default)]
+    create_bucket: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAuth {
+    jwt_secret: Option<String>,
+    key_secret: Option<String>,
+    #[serde(with = "humantime_serde")]
+    token_ttl: Duration,
+    #[serde(default)]
+    admins: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUpload {
+    max_bytes: u64,
+    default_bucket: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTiering {
+    schedule: String,
+    timezone: String,
+    #[serde(with = "humantime_serde")]
+    min_age: Duration,
+    batch_size: u32,
+    concurrency: u32,
+    delete_hot_after_copy: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGc {
+    #[serde(with = "humantime_serde")]
+    interval: Duration,
+    #[serde(with = "humantime_serde")]
+    grace: Duration,
+}
+
+impl Settings {
+    /// Reads the built-in defaults, then `file` if given, then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, SettingsError> {
+        let mut figment = Figment::from(Toml::string(DEFAULT_TOML));
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(invalid("--config", format!("{} does not exist", file.display())));
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        figment = figment.merge(Env::prefixed("TIERGATE_").split("__").filter(|k| {
+            // Test and tooling variables share the prefix but are not settings.
+            let k = k.as_str();
+            !k.starts_with("test") && k != "require_services" && k != "minio_bin" && k != "venv" && k != "config"
+        }));
+        Self::from_figment(figment)
+    }
+
+    /// Builds settings from any figment (tests layer their own values on the defaults).
+    pub fn from_figment(figment: Figment) -> Result<Self, SettingsError> {
+        let raw: Raw = figment.extract().map_err(Box::new)?;
+        Self::from_raw(raw)
+    }
+
+    /// The built-in defaults with `overrides` (TOML text) on top; for tests and tools.
+    pub fn defaults_with(overrides: &str) -> Result<Self, SettingsError> {
+        Self::from_figment(Figment::from(Toml::string(DEFAULT_TOML)).merge(Toml::string(overrides)))
+    }
+
+    fn from_raw(raw: Raw) -> Result<Self, SettingsError> {
+        let data_dir = raw.server.data_dir.clone();
+        let log_format = match raw.server.log_format.as_str() {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => return Err(invalid("server.log_format", format!("{other:?} is not \"text\" or \"json\""))),
+        };
+        let public_url = match raw.server.public_url {
+            Some(u) => parse_url("server.public_url", &u)?,
+            None => local_url(raw.server.control_plane_addr),
+        };
+        let gateway_public_url = match raw.server.gateway_public_url {
+            Some(u) => parse_url("server.gateway_public_url", &u)?,
+            None => local_url(raw.server.gateway_addr),
+        };
+        let catalog_url = match raw.catalog.url.filter(|u| !u.trim().is_empty()) {
+            Some(u) => CatalogUrl::parse(&u).map_err(|m| invalid("catalog.url", m))?,
+            None => CatalogUrl::Sqlite(format!("sqlite://{}?mode=rwc", data_dir.join("catalog.db").display())),
+        };
+        if raw.catalog.max_connections == 0 {
+            return Err(invalid("catalog.max_connections", "must be at least 1"));
+        }
+        let hot = tier_from_raw("tiers.hot", raw.tiers.hot, &data_dir.join("hot"))?;
+        let cold = tier_from_raw("tiers.cold", raw.tiers.cold, &data_dir.join("cold"))?;
+        let admins = raw
+            .auth
+            .admins
+            .iter()
+            .map(|a| Email::parse(a).map_err(|e| invalid("auth.admins", format!("{a:?} {}", e.message))))
+            .collect::<Result<_, _>>()?;
+        for (key, secret) in [("auth.jwt_secret", &raw.auth.jwt_secret), ("auth.key_secret", &raw.auth.key_secret)] {
+            if let Some(s) = secret {
+                if s.len() < 32 {
+                    return Err(invalid(key, "must be at least 32 characters"));
+                }
+            }
+        }
+        if raw.auth.token_ttl.is_zero() {
+            return Err(invalid("auth.token_ttl", "must be longer than zero"));
+        }
+        if raw.upload.max_bytes == 0 {
+            return Err(invalid("upload.max_bytes", "must be at least 1"));
+        }
+        let default_bucket =
+            BucketName::parse(&raw.upload.default_bucket).map_err(|e| invalid("upload.default_bucket", e.message))?;
+        if raw.tiering.batch_size == 0 {
+            return Err(invalid("tiering.batch_size", "must be at least 1"));
+        }
+        if raw.tiering.concurrency == 0 {
+            return Err(invalid("tiering.concurrency", "must be at least 1"));
+        }
+        Ok(Settings {
+            server: ServerSettings {
+                control_plane_addr: raw.server.control_plane_addr,
+                gateway_addr: raw.server.gateway_addr,
+                data_dir,
+                public_url,
+                gateway_public_url,
+                cors_origins: raw.server.cors_origins,
+                log_format,
+                log_level: raw.server.log_level,
+                web_dir: raw.server.web_dir,
+            },
+            catalog: CatalogSettings { url: catalog_url, max_connections: raw.catalog.max_connections },
+            tiers: TierPair { hot, cold },
+            auth: AuthSettings {
+                jwt_secret: raw.auth.jwt_secret,
+                key_secret: raw.auth.key_secret,
+                token_ttl: raw.auth.token_ttl,
+                admins,
+            },
+            upload: UploadSettings { max_bytes: raw.upload.max_bytes, default_bucket },
+            tiering: TieringSettings {
+                schedule: raw.tiering.schedule,
+                timezone: raw.tiering.timezone,
+                min_age: raw.tiering.min_age,
+                batch_size: raw.tiering.batch_size,
+                concurrency: raw.tiering.concurrency,
+                delete_hot_after_copy: raw.tiering.delete_hot_after_copy,
+            },
+            gc: GcSettings { interval: raw.gc.interval, grace: raw.gc.grace },
+        })
+    }
+}
+
+fn parse_url(key: &str, raw: &str) -> Result<Url, SettingsError> {
+    Url::parse(raw).map_err(|e| invalid(key, format!("{raw:?} is not a valid URL: {e}")))
+}
+
+fn local_url(addr: SocketAddr) -> Url {
+    let host = if addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { addr.ip().to_string() };
+    let host = if addr.is_ipv6() && !addr.ip().is_unspecified() { format!("[{host}]") } else { host };
+    Url::parse(&format!("http://{host}:{}", addr.port())).expect("a socket address makes a valid URL")
+}
+
+fn tier_from_raw(key: &str, raw: RawTier, default_root: &Path) -> Result<TierSettings, SettingsError> {
+    let k = |field: &str| format!("{key}.{field}");
+    let public_url_base = raw.public_url_base.as_deref().map(|u| parse_url(&k("public_url_base"), u)).transpose()?;
+    let backend = match raw.kind.as_str() {
+        "fs" => TierBackend::Fs { root: raw.root.unwrap_or_else(|| default_root.to_path_buf()) },
+        "s3" => {
+            let bucket = raw
+                .bucket
+                .filter(|b| !b.trim().is_empty())
+                .ok_or_else(|| invalid(k("bucket"), "is required for an s3 tier"))?;
+            let endpoint = raw.endpoint.as_deref().map(|u| parse_url(&k("endpoint"), u)).transpose()?;
+            let part_size = raw.part_size.unwrap_or(8 * 1024 * 1024);
+            if !(5 * 1024 * 1024..=5 * 1024 * 1024 * 1024).contains(&part_size) {
+                return Err(invalid(k("part_size"), "must be between 5 MiB and 5 GiB"));
+            }
+            if raw.access_key_id.is_some() != raw.secret_access_key.is_some() {
+                return Err(invalid(k("secret_access_key"), "access_key_id and secret_access_key go together"));
+            }
+            let prefix = raw.prefix.trim_matches('/').to_string();
+            TierBackend::S3(S3TierSettings {
+                endpoint,
+                region: raw.region.unwrap_or_else(|| "us-east-1".to_string()),
+                bucket,
+                prefix: if prefix.is_empty() { prefix } else { format!("{prefix}/") },
+                path_style: raw.path_style,
+                access_key_id: raw.access_key_id,
+                secret_access_key: raw.secret_access_key,
+                backend_storage_class: raw.backend_storage_class,
+                part_size,
+                create_bucket: raw.create_bucket,
+            })
+        }
+        other => return Err(invalid(k("kind"), format!("unknown tier kind {other:?} (expected \"fs\" or \"s3\")"))),
+    };
+    Ok(TierSettings {
+        label: raw.label,
+        backend,
+        public_url_base,
+        storage_class: raw.storage_class.unwrap_or_else(|| "STANDARD".to_string()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_embedded_single_node() {
+        let s = Settings::defaults_with("").unwrap();
+        assert!(matches!(s.catalog.url, CatalogUrl::Sqlite(ref u) if u.contains("data/catalog.db")));
+        assert!(matches!(s.tiers.hot.backend, TierBackend::Fs { ref root } if root.ends_with("hot")));
+        assert_eq!(s.tiers.hot.label, "minio");
+        assert_eq!(s.tiers.cold.label, "s3");
+        assert_eq!(s.upload.max_bytes, 100 * 1024 * 1024);
+        assert_eq!(s.auth.token_ttl, Duration::from_secs(24 * 3600));
+        assert_eq!(s.tiering.schedule, "0 0 * * *");
+        assert_eq!(s.tiering.batch_size, 10);
+        assert!(!s.tiering.delete_hot_after_copy);
+    }
+
+    fn err(overrides: &str) -> String {
+        Settings::defaults_with(overrides).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        assert!(err("[catalog]\nurl = \"mysql://x\"").contains("catalog.url"));
+        assert!(err("[tiers.hot]\nkind = \"tape\"").contains("tiers.hot.kind"));
+        assert!(err("[tiers.cold]\nkind = \"s3\"").contains("tiers.cold.bucket"));
+        assert!(err("[upload]\ndefault_bucket = \"No_Such\"").contains("upload.default_bucket"));
+        assert!(err("[auth]\nadmins = [\"nope\"]").contains("auth.admins"));
+        assert!(err("[server]\ngateway_addr = \"nowhere\"").contains("gateway_addr"));
+        assert!(err("[tiers.cold]\nkind = \"s3\"\nbucket = \"b\"\nendpoint = \"::\"").contains("tiers.cold.endpoint"));
+    }
+}

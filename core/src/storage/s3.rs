@@ -1,0 +1,446 @@
+//! The `s3` plugin: a tier in a bucket of any S3 service (MinIO, AWS, R2, Garage…), through
+//! aws-sdk-s3. Bodies stream; a body of unknown length goes up as a multipart upload of
+//! `part_size` parts, so at most one part per upload is held in memory.
+
+use std::collections::HashMap;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use aws_credential_types::Credentials;
+use aws_sdk_s3::config::retry::RetryConfig;
+use aws_sdk_s3::config::timeout::TimeoutConfig;
+use aws_sdk_s3::config::{Region, StalledStreamProtectionConfig};
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::primitives::ByteStream as SdkByteStream;
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, StorageClass};
+use aws_sdk_s3::Client;
+use bytes::Bytes;
+use futures::StreamExt;
+use http_body::{Frame, SizeHint};
+use url::Url;
+
+use super::{
+    validate_key, BackendPart, BackingObjectInfo, ByteRange, ByteStream, PresignOverrides, PutOptions, StorageBackend,
+    StorageError,
+};
+use crate::domain::BackingKey;
+use crate::settings::S3TierSettings;
+
+/// The largest object S3 takes in one PUT.
+const MAX_SINGLE_PUT: u64 = 5 * 1024 * 1024 * 1024;
+
+/// A tier in an S3 bucket.
+#[derive(Debug)]
+pub struct S3Backend {
+    client: Client,
+    bucket: String,
+    prefix: String,
+    part_size: u64,
+    storage_class: Option<StorageClass>,
+}
+
+fn map_err<E, R>(err: SdkError<E, R>) -> StorageError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    let message = DisplayErrorContext(&err).to_string();
+    match &err {
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
+            StorageError::Unavailable(message)
+        }
+        SdkError::ServiceError(se) => match se.err().code() {
+            Some("NoSuchKey" | "NotFound" | "NoSuchUpload") => StorageError::NotFound,
+            Some("SlowDown" | "ServiceUnavailable" | "XMinioServerNotInitialized") => {
+                StorageError::Unavailable(message)
+            }
+            _ if message.contains("status code: 404") || message.contains("404 Not Found") => StorageError::NotFound,
+            _ => StorageError::Backend(message),
+        },
+        _ => StorageError::Backend(message),
+    }
+}
+
+/// An http-body over our stream with an exact length, as the SDK needs to checksum a
+/// streamed body. `SyncWrapper` gives the `Sync` the SDK asks of bodies.
+struct SizedBody {
+    inner: sync_wrapper::SyncWrapper<ByteStream>,
+    remaining: u64,
+}
+
+impl http_body::Body for SizedBody {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+        let this = &mut *self;
+        match this.inner.get_mut().as_mut().poll_next(cx) {
+            Poll::Ready(Some(Ok(chunk))) => {
+                this.remaining = this.remaining.saturating_sub(chunk.len() as u64);
+                Poll::Ready(Some(Ok(Frame::data(chunk))))
+            }
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e))),
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.remaining)
+    }
+}
+
+fn sized_body(stream: ByteStream, len: u64) -> SdkByteStream {
+    SdkByteStream::from_body_1_x(SizedBody { inner: sync_wrapper::SyncWrapper::new(stream), remaining: len })
+}
+
+fn chunks_body(chunks: Vec<Bytes>) -> (SdkByteStream, u64) {
+    let len = chunks.iter().map(|c| c.len() as u64).sum();
+    let stream: ByteStream = Box::pin(futures::stream::iter(chunks.into_iter().map(Ok)));
+    (sized_body(stream, len), len)
+}
+
+fn sdk_stream_to_ours(body: SdkByteStream) -> ByteStream {
+    Box::pin(futures::stream::unfold(body, |mut body| async move {
+        match body.try_next().await {
+            Ok(Some(chunk)) => Some((Ok(chunk), body)),
+            Ok(None) => None,
+            Err(e) => Some((Err(io::Error::other(e)), body)),
+        }
+    }))
+}
+
+/// Reads from `body` until at least `want` bytes are held or the body ends.
+async fn fill(body: &mut ByteStream, want: u64) -> Result<(Vec<Bytes>, u64, bool), StorageError> {
+    let mut chunks = Vec::new();
+    let mut len = 0u64;
+    while len < want {
+        match body.next().await {
+            Some(Ok(c)) => {
+                len += c.len() as u64;
+                chunks.push(c);
+            }
+            Some(Err(e)) => return Err(StorageError::Body(e)),
+            None => return Ok((chunks, len, true)),
+        }
+    }
+    Ok((chunks, len, false))
+}
+
+impl S3Backend {
+    /// Builds the client; with `create_bucket` set, creates the bucket when it is missing.
+    pub async fn open(settings: &S3TierSettings) -> Result<Self, StorageError> {
+        let mut config = aws_sdk_s3::config::Builder::new()
+            .behavior_version_latest()
+            .region(Region::new(settings.region.clone()))
+            .force_path_style(settings.path_style)
+            .retry_config(RetryConfig::standard().with_max_attempts(3))
+            .timeout_config(TimeoutConfig::builder().connect_timeout(Duration::from_secs(5)).build())
+            // Bodies stream at the client's pace; a slow client must not fail the upload.
+            .stalled_stream_protection(StalledStreamProtectionConfig::disabled());
+        if let Some(endpoint) = &settings.endpoint {
+            config = config.endpoint_url(endpoint.as_str().trim_end_matches('/'));
+        }
+        if let (Some(id), Some(secret)) = (&settings.access_key_id, &settings.secret_access_key) {
+            config = config.credentials_provider(Credentials::new(id, secret, None, None, "tiergate-settings"));
+        }
+        let backend = Self {
+            client: Client::from_conf(config.build()),
+            bucket: settings.bucket.clone(),
+            prefix: settings.prefix.clone(),
+            part_size: settings.part_size,
+            storage_class: settings.backend_storage_class.as_deref().map(StorageClass::from),
+        };
+        if settings.create_bucket {
+            backend.ensure_bucket().await?;
+        }
+        Ok(backend)
+    }
+
+    async fn ensure_bucket(&self) -> Result<(), StorageError> {
+        match self.client.head_bucket().bucket(&self.bucket).send().await {
+            Ok(_) => Ok(()),
+            Err(e) => match map_err(e) {
+                StorageError::NotFound | StorageError::Backend(_) => {
+                    match self.client.create_bucket().bucket(&self.bucket).send().await {
+                        Ok(_) => Ok(()),
+                        Err(e) if e.code() == Some("BucketAlreadyOwnedByYou") => Ok(()),
+                        Err(e) => Err(map_err(e)),
+                    }
+                }
+                other => Err(other),
+            },
+        }
+    }
+
+    fn full_key(&self, key: &BackingKey) -> Result<String, StorageError> {
+        validate_key(key.as_str())?;
+        Ok(format!("{}{}", self.prefix, key.as_str()))
+    }
+
+    fn metadata(opts: &PutOptions) -> Option<HashMap<String, String>> {
+        (!opts.metadata.is_empty()).then(|| opts.metadata.iter().cloned().collect())
+    }
+
+    async fn put_single(
+        &self,
+        key: &str,
+        body: SdkByteStream,
+        len: u64,
+        opts: &PutOptions,
+    ) -> Result<(), StorageError> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_length(len as i64)
+            .set_content_type(opts.content_type.clone())
+            .set_metadata(Self::metadata(opts))
+            .set_storage_class(self.storage_class.clone())
+            .body(body)
+            .send()
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn put_multipart(
+        &self,
+        key: &str,
+        first: Vec<Bytes>,
+        mut body: ByteStream,
+        opts: &PutOptions,
+    ) -> Result<u64, StorageError> {
+        let upload_id = self
+            .client
+            .create_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .set_content_type(opts.content_type.clone())
+            .set_metadata(Self::metadata(opts))
+            .set_storage_class(self.storage_class.clone())
+            .send()
+            .await
+            .map_err(map_err)?
+            .upload_id
+            .ok_or_else(|| StorageError::Backend("CreateMultipartUpload returned no upload id".into()))?;
+        let result = async {
+            let mut parts = Vec::new();
+            let mut total = 0u64;
+            let mut pending = Some(first);
+            let mut part_number = 1;
+            loop {
+                let chunks = match pending.take() {
+                    Some(c) => c,
+                    None => {
+                        let (chunks, len, _) = fill(&mut body, self.part_size).await?;
+                        if len == 0 {
+                            break;
+                        }
+                        chunks
+                    }
+                };
+                let (part_body, len) = chunks_body(chunks);
+                total += len;
+                let out = self
+                    .client
+                    .upload_part()
+                    .bucket(&self.bucket)
+                    .key(key)
+                    .upload_id(&upload_id)
+                    .part_number(part_number)
+                    .content_length(len as i64)
+                    .body(part_body)
+                    .send()
+                    .await
+                    .map_err(map_err)?;
+                parts.push(CompletedPart::builder().part_number(part_number).set_e_tag(out.e_tag).build());
+                part_number += 1;
+            }
+            self.client
+                .complete_multipart_upload()
+                .bucket(&self.bucket)
+                .key(key)
+                .upload_id(&upload_id)
+                .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
+                .send()
+                .await
+                .map_err(map_err)?;
+            Ok(total)
+        }
+        .await;
+        if result.is_err() {
+            let _ =
+                self.client.abort_multipart_upload().bucket(&self.bucket).key(key).upload_id(&upload_id).send().await;
+        }
+        result
+    }
+}
+
+#[async_trait]
+impl StorageBackend for S3Backend {
+    fn kind(&self) -> &'static str {
+        "s3"
+    }
+
+    async fn check(&self) -> Result<(), StorageError> {
+        self.client.head_bucket().bucket(&self.bucket).send().await.map_err(|e| match map_err(e) {
+            StorageError::NotFound => StorageError::Unavailable(format!("bucket {} does not exist", self.bucket)),
+            StorageError::Backend(m) => StorageError::Unavailable(m),
+            other => other,
+        })?;
+        Ok(())
+    }
+
+    async fn put(&self, key: &BackingKey, mut body: ByteStream, opts: PutOptions) -> Result<u64, StorageError> {
+        let key = self.full_key(key)?;
+        match opts.content_length {
+            Some(len) if len <= MAX_SINGLE_PUT => {
+                self.put_single(&key, sized_body(body, len), len, &opts).await?;
+                Ok(len)
+            }
+            _ => {
+                let (first, len, ended) = fill(&mut body, self.part_size).await?;
+                if ended {
+                    let (b, len) = chunks_body(first);
+                    self.put_single(&key, b, len, &opts).await?;
+                    Ok(len)
+                } else {
+                    debug_assert!(len >= self.part_size);
+                    self.put_multipart(&key, first, body, &opts).await
+                }
+            }
+        }
+    }
+
+    async fn get(&self, key: &BackingKey, range: Option<ByteRange>) -> Result<ByteStream, StorageError> {
+        let out = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(self.full_key(key)?)
+            .set_range(range.map(|r| format!("bytes={}-{}", r.start, r.end_inclusive)))
+            .send()
+            .await
+            .map_err(map_err)?;
+        Ok(sdk_stream_to_ours(out.body))
+    }
+
+    async fn head(&self, key: &BackingKey) -> Result<BackingObjectInfo, StorageError> {
+        let out =
+            self.client.head_object().bucket(&self.bucket).key(self.full_key(key)?).send().await.map_err(map_err)?;
+        Ok(BackingObjectInfo { size: out.content_length.unwrap_or(0).max(0) as u64 })
+    }
+
+    async fn delete(&self, key: &BackingKey) -> Result<(), StorageError> {
+        match self.client.delete_object().bucket(&self.bucket).key(self.full_key(key)?).send().await {
+            Ok(_) => Ok(()),
+            Err(e) => match map_err(e) {
+                StorageError::NotFound => Ok(()),
+                other => Err(other),
+            },
+        }
+    }
+
+    async fn create_multipart(&self, key: &BackingKey, opts: PutOptions) -> Result<String, StorageError> {
+        self.client
+            .create_multipart_upload()
+            .bucket(&self.bucket)
+            .key(self.full_key(key)?)
+            .set_content_type(opts.content_type.clone())
+            .set_metadata(Self::metadata(&opts))
+            .set_storage_class(self.storage_class.clone())
+            .send()
+            .await
+            .map_err(map_err)?
+            .upload_id
+            .ok_or_else(|| StorageError::Backend("CreateMultipartUpload returned no upload id".into()))
+    }
+
+    async fn upload_part(
+        &self,
+        key: &BackingKey,
+        upload_id: &str,
+        part_number: i32,
+        body: ByteStream,
+        content_length: u64,
+    ) -> Result<BackendPart, StorageError> {
+        let out = self
+            .client
+            .upload_part()
+            .bucket(&self.bucket)
+            .key(self.full_key(key)?)
+            .upload_id(upload_id)
+            .part_number(part_number)
+            .content_length(content_length as i64)
+            .body(sized_body(body, content_length))
+            .send()
+            .await
+            .map_err(map_err)?;
+        Ok(BackendPart { part_number, etag: out.e_tag.unwrap_or_default() })
+    }
+
+    async fn complete_multipart(
+        &self,
+        key: &BackingKey,
+        upload_id: &str,
+        parts: Vec<BackendPart>,
+    ) -> Result<(), StorageError> {
+        let parts = parts
+            .into_iter()
+            .map(|p| CompletedPart::builder().part_number(p.part_number).e_tag(p.etag).build())
+            .collect();
+        self.client
+            .complete_multipart_upload()
+            .bucket(&self.bucket)
+            .key(self.full_key(key)?)
+            .upload_id(upload_id)
+            .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
+            .send()
+            .await
+            .map_err(map_err)?;
+        Ok(())
+    }
+
+    async fn abort_multipart(&self, key: &BackingKey, upload_id: &str) -> Result<(), StorageError> {
+        match self
+            .client
+            .abort_multipart_upload()
+            .bucket(&self.bucket)
+            .key(self.full_key(key)?)
+            .upload_id(upload_id)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) => match map_err(e) {
+                StorageError::NotFound => Ok(()),
+                other => Err(other),
+            },
+        }
+    }
+
+    async fn presign_get(
+        &self,
+        key: &BackingKey,
+        expires_in: Duration,
+        overrides: &PresignOverrides,
+    ) -> Result<Option<Url>, StorageError> {
+        let config = PresigningConfig::expires_in(expires_in).map_err(|e| StorageError::Backend(e.to_string()))?;
+        let req = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(self.full_key(key)?)
+            .set_response_content_disposition(overrides.content_disposition.clone())
+            .set_response_content_type(overrides.content_type.clone())
+            .presigned(config)
+            .await
+            .map_err(map_err)?;
+        Url::parse(req.uri()).map(Some).map_err(|e| StorageError::Backend(e.to_string()))
+    }
+}

@@ -1,0 +1,152 @@
+//! Sign-up, log-in and token checks.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::TestApp;
+
+async fn error_of(res: reqwest::Response) -> (StatusCode, Value) {
+    let status = res.status();
+    let body: Value = res.json().await.unwrap();
+    (status, body["error"].clone())
+}
+
+#[tokio::test]
+async fn signup_then_login_gives_a_bearer_token() {
+    let app = TestApp::spawn().await;
+    let res = app.signup("  Ann@Example.com ", "long enough").await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let body: Value = res.json().await.unwrap();
+    assert!(body["user_id"].as_i64().unwrap() > 0);
+    assert_eq!(body["email"], "ann@example.com");
+
+    let res = app.login("ann@example.com", "long enough").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["token_type"], "bearer");
+    assert_eq!(body["expires_in"], 24 * 3600);
+    let token = body["access_token"].as_str().unwrap();
+    let me: Value = app.get("/api/auth/me", token).await.json().await.unwrap();
+    assert_eq!(me["email"], "ann@example.com");
+}
+
+#[tokio::test]
+async fn duplicate_email_is_409_even_with_other_case() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.signup("bob@example.com", "long enough").await.status(), StatusCode::CREATED);
+    let (status, error) = error_of(app.signup("BOB@example.com", "other password").await).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(error["code"], "email_taken");
+    assert_eq!(error["field"], "email");
+}
+
+#[tokio::test]
+async fn invalid_email_and_short_password_are_422_naming_the_field() {
+    let app = TestApp::spawn().await;
+    for bad in ["", "not-an-email", "a@b", "two@@example.com"] {
+        let (status, error) = error_of(app.signup(bad, "long enough").await).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}");
+        assert_eq!(error["field"], "email");
+    }
+    let (status, error) = error_of(app.signup("carol@example.com", "1234567").await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error["field"], "password");
+    assert!(error["message"].as_str().unwrap().contains("8 characters"));
+    // Nothing was created: the address is still free.
+    assert_eq!(app.signup("carol@example.com", "12345678").await.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn malformed_bodies_are_refused_with_json_errors() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .api
+        .post(app.url("/api/auth/signup"))
+        .header("content-type", "application/json")
+        .body("{")
+        .send()
+        .await
+        .unwrap();
+    let (status, error) = error_of(res).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error["code"], "bad_request");
+    let res = app
+        .api
+        .post(app.url("/api/auth/signup"))
+        .header("content-type", "application/json")
+        .body(r#"{"email": 5, "password": "long enough"}"#)
+        .send()
+        .await
+        .unwrap();
+    let (status, error) = error_of(res).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error["field"], "email");
+    let res = app.api.post(app.url("/api/auth/signup")).body("email=a").send().await.unwrap();
+    assert_eq!(error_of(res).await.0, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_email_get_the_same_401() {
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    let (s1, e1) = error_of(app.login(&user.email, "wrong password").await).await;
+    let (s2, e2) = error_of(app.login("nobody@example.com", "wrong password").await).await;
+    let (s3, e3) = error_of(app.login("not an email", "x").await).await;
+    assert_eq!((s1, s2, s3), (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED));
+    assert_eq!(e1, e2);
+    assert_eq!(e1, e3);
+    assert_eq!(e1["message"], "wrong e-mail or password");
+}
+
+fn jwt_secret(app: &TestApp) -> Vec<u8> {
+    std::fs::read_to_string(app.dir.path().join("jwt_secret")).unwrap().trim().as_bytes().to_vec()
+}
+
+fn sign(claims: Value, secret: &[u8]) -> String {
+    jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &jsonwebtoken::EncodingKey::from_secret(secret))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn missing_expired_tampered_and_unsigned_tokens_are_401() {
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    let me: Value = app.get("/api/auth/me", &user.token).await.json().await.unwrap();
+    let sub = me["user_id"].to_string();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+
+    let res = app.api.get(app.url("/api/files")).send().await.unwrap();
+    let (status, error) = error_of(res).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(error["code"], "unauthorized");
+
+    let res = app.api.get(app.url("/api/files")).header("authorization", "Basic abc").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+
+    let expired = sign(
+        serde_json::json!({"sub": sub, "email": user.email, "iat": now - 7200, "exp": now - 3600}),
+        &jwt_secret(&app),
+    );
+    assert_eq!(app.get("/api/files", &expired).await.status(), StatusCode::UNAUTHORIZED);
+
+    // The same claims pass when signed with the server's secret and fail with any other.
+    let fresh =
+        sign(serde_json::json!({"sub": sub, "email": user.email, "iat": now, "exp": now + 60}), &jwt_secret(&app));
+    assert_eq!(app.get("/api/files", &fresh).await.status(), StatusCode::OK);
+    let forged = sign(
+        serde_json::json!({"sub": sub, "email": user.email, "iat": now, "exp": now + 60}),
+        b"not the server's secret at all!!",
+    );
+    assert_eq!(app.get("/api/files", &forged).await.status(), StatusCode::UNAUTHORIZED);
+
+    let mut parts: Vec<String> = user.token.split('.').map(str::to_string).collect();
+    let last = parts[2].pop().unwrap();
+    parts[2].push(if last == 'A' { 'B' } else { 'A' });
+    assert_eq!(app.get("/api/files", &parts.join(".")).await.status(), StatusCode::UNAUTHORIZED);
+
+    use base64::Engine;
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let payload = b64(&serde_json::json!({"sub": sub, "email": user.email, "iat": now, "exp": now + 3600}).to_string());
+    let none = format!("{}.{payload}.", b64(r#"{"alg":"none","typ":"JWT"}"#));
+    assert_eq!(app.get("/api/files", &none).await.status(), StatusCode::UNAUTHORIZED);
+}
