@@ -239,14 +239,15 @@ impl fmt::Display for VersionId {
 pub struct BackingKey(String);
 
 impl BackingKey {
-    /// Leaves room under S3's 1024-byte key limit for a configured tier prefix.
-    const MAX_BYTES: usize = 900;
+    /// The basename is informational (the version id makes the key unique), so it is cut to
+    /// keep the last segment, with an fs tier's `.meta.json` sidecar suffix, under the 255-byte
+    /// file-name limit of common file systems, and the key far under S3's 1024 bytes.
+    const MAX_BASENAME_BYTES: usize = 200;
 
     pub fn for_write(user: UserId, version: &VersionId, key: &ObjectKey) -> Self {
-        let head = format!("user-{}/{}-", user.0, version.as_str());
         let base = key.safe_basename();
-        let base = truncate_utf8(&base, Self::MAX_BYTES - head.len());
-        Self(format!("{head}{base}"))
+        let base = truncate_utf8(&base, Self::MAX_BASENAME_BYTES);
+        Self(format!("user-{}/{}-{base}", user.0, version.as_str()))
     }
 
     pub fn from_catalog(raw: String) -> Self {
@@ -329,7 +330,8 @@ mod tests {
         assert!(k.as_str().ends_with("-x_y"));
         let long = "é".repeat(500);
         let k = BackingKey::for_write(UserId(7), &v, &ObjectKey::parse(&long[..1000]).unwrap());
-        assert!(k.as_str().len() <= 900);
+        let last = k.as_str().rsplit('/').next().unwrap();
+        assert!(last.len() + ".meta.json".len() <= 255, "{}", last.len());
         assert!(std::str::from_utf8(k.as_str().as_bytes()).is_ok());
     }
 }

@@ -288,17 +288,21 @@ impl Settings {
             }
             figment = figment.merge(Toml::file(file));
         }
-        figment = figment.merge(Env::prefixed("TIERGATE_").split("__").filter(|k| {
-            // Test and tooling variables share the prefix but are not settings.
-            let k = k.as_str();
-            !k.starts_with("test") && k != "require_services" && k != "minio_bin" && k != "venv" && k != "config"
-        }));
+        // Settings always name a section (`TIERGATE_SECTION__KEY`); single-level variables such
+        // as TIERGATE_CONFIG or the test harness's TIERGATE_TEST_* are not settings.
+        figment = figment.merge(Env::prefixed("TIERGATE_").filter(|k| k.as_str().contains("__")).split("__"));
         Self::from_figment(figment)
     }
 
     /// Builds settings from any figment (tests layer their own values on the defaults).
     pub fn from_figment(figment: Figment) -> Result<Self, SettingsError> {
-        let raw: Raw = figment.extract().map_err(Box::new)?;
+        let raw: Raw = figment.extract().map_err(|e| {
+            if e.path.is_empty() {
+                return SettingsError::Figment(Box::new(e));
+            }
+            let source = e.metadata.as_ref().map(|m| format!(" (from {})", m.name)).unwrap_or_default();
+            invalid(e.path.join(".").to_ascii_lowercase(), format!("{}{source}", e.kind))
+        })?;
         Self::from_raw(raw)
     }
 

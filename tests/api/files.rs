@@ -1,0 +1,261 @@
+//! Files: limits, names, listing, ownership, links.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use tiergate_core::catalog::now_ms;
+use tiergate_core::domain::{BucketName, ObjectKey};
+use tiergate_core::objects::ObjectWrite;
+
+use crate::helpers::{random_bytes, HotChoice, TestApp};
+
+#[tokio::test]
+async fn another_users_file_is_403_and_never_listed() {
+    let app = TestApp::spawn().await;
+    let alice = app.user().await;
+    let bob = app.user().await;
+    let file: Value = app.upload(&alice.token, "secret.txt", b"alice only".to_vec()).await.json().await.unwrap();
+    let id = file["id"].as_i64().unwrap();
+
+    for path in [format!("/api/files/{id}"), format!("/api/files/{id}/download")] {
+        let res = app.get(&path, &bob.token).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "forbidden");
+        assert!(!body.to_string().contains("secret.txt"));
+    }
+    assert_eq!(app.delete(&format!("/api/files/{id}"), &bob.token).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.list(&bob.token).await["total"], 0);
+    // Alice still has it, whole.
+    assert_eq!(app.list(&alice.token).await["total"], 1);
+    assert_eq!(app.get(&format!("/api/files/{id}"), &alice.token).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn unknown_files_are_404() {
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    for path in ["/api/files/999999", "/api/files/abc", "/api/files/999999/download"] {
+        let res = app.get(path, &user.token).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "not_found");
+    }
+    assert_eq!(app.delete("/api/files/999999", &user.token).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.get("/api/nothing-here", &user.token).await.status(), StatusCode::NOT_FOUND);
+}
+
+async fn over_the_limit_leaves_nothing(hot: HotChoice) {
+    let Some(app) = TestApp::builder().hot(hot).settings("[upload]\nmax_bytes = 1048576").spawn().await else { return };
+    let user = app.user().await;
+
+    // Streamed past the limit: the multipart envelope fits, the file does not.
+    let res = app.upload(&user.token, "big.bin", random_bytes(1024 * 1024 + 1)).await;
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "payload_too_large");
+
+    // Announced far past the limit: refused before it is read.
+    let res = app.upload(&user.token, "huge.bin", random_bytes(3 * 1024 * 1024)).await;
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    assert_eq!(app.list(&user.token).await["total"], 0, "no row");
+    assert!(app.hot_objects().await.is_empty(), "no backing object");
+
+    // Exactly the limit is fine.
+    let res = app.upload(&user.token, "fits.bin", random_bytes(1024 * 1024)).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn over_the_limit_is_413_on_fs() {
+    over_the_limit_leaves_nothing(HotChoice::Fs).await;
+}
+
+#[tokio::test]
+async fn over_the_limit_is_413_on_minio() {
+    over_the_limit_leaves_nothing(HotChoice::Minio).await;
+}
+
+#[tokio::test]
+async fn hostile_and_long_names_are_stored_safely_and_returned_intact() {
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    let long = "é".repeat(150); // 300 bytes of UTF-8
+    let cases: Vec<(String, String)> = vec![
+        ("../../etc/passwd".into(), r#"form-data; name="file"; filename="../../etc/passwd""#.into()),
+        ("a\0b/../c".into(), r#"form-data; name="file"; filename="x"; filename*=UTF-8''a%00b%2F..%2Fc"#.into()),
+        (long.clone(), format!(r#"form-data; name="file"; filename="{long}""#)),
+    ];
+    for (name, disposition) in &cases {
+        let res = app.upload_with_disposition(&user.token, disposition, b"payload").await;
+        assert_eq!(res.status(), StatusCode::CREATED, "{name:?}");
+        let file: Value = res.json().await.unwrap();
+        assert_eq!(file["original_filename"].as_str().unwrap(), name);
+        let key = file["filename"].as_str().unwrap();
+        assert!(!key.contains('/') && !key.contains('\0'), "{key:?}");
+        let again: Value = app.get(&format!("/api/files/{}", file["id"]), &user.token).await.json().await.unwrap();
+        assert_eq!(again["original_filename"].as_str().unwrap(), name);
+        let res = app.get(&format!("/api/files/{}/download", file["id"]), &user.token).await;
+        let location = res.headers()["location"].to_str().unwrap().to_string();
+        assert_eq!(reqwest::get(&location).await.unwrap().bytes().await.unwrap().as_ref(), b"payload");
+    }
+    // Every backing object is inside the tier's folder, under the user's prefix.
+    let objects = app.hot_objects().await;
+    assert_eq!(objects.len(), 3);
+    assert!(
+        objects.iter().all(|o| o.starts_with("user-") && o.split('/').all(|s| s != ".." && s != ".")),
+        "{objects:?}"
+    );
+    assert!(!app.dir.path().join("etc").exists());
+}
+
+#[tokio::test]
+async fn upload_requests_without_a_file_are_refused() {
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    let form = reqwest::multipart::Form::new().text("note", "no file here");
+    let res = app.api.post(app.url("/api/files/upload")).bearer_auth(&user.token).multipart(form).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["field"], "file");
+
+    let res = app.api.post(app.url("/api/files/upload")).bearer_auth(&user.token).body("raw").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+    let res = app.upload_with_disposition("not-a-token", r#"form-data; name="file"; filename="a""#, b"x").await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.list(&user.token).await["total"], 0);
+}
+
+#[tokio::test]
+async fn the_list_pages_and_sorts() {
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    for (name, size) in [("b.txt", 30), ("a.txt", 10), ("c.txt", 20)] {
+        assert_eq!(app.upload(&user.token, name, vec![b'x'; size]).await.status(), StatusCode::CREATED);
+    }
+    let names = |v: &Value| -> Vec<String> {
+        v["files"].as_array().unwrap().iter().map(|f| f["original_filename"].as_str().unwrap().to_string()).collect()
+    };
+    let newest: Value = app.get("/api/files?limit=2", &user.token).await.json().await.unwrap();
+    assert_eq!(names(&newest), ["c.txt", "a.txt"]);
+    assert_eq!(newest["total"], 3);
+    let rest: Value = app.get("/api/files?limit=2&offset=2", &user.token).await.json().await.unwrap();
+    assert_eq!(names(&rest), ["b.txt"]);
+    let by_size: Value = app.get("/api/files?sort=file_size", &user.token).await.json().await.unwrap();
+    assert_eq!(names(&by_size), ["a.txt", "c.txt", "b.txt"]);
+    let by_size_desc: Value = app.get("/api/files?sort=file_size&order=desc", &user.token).await.json().await.unwrap();
+    assert_eq!(names(&by_size_desc), ["b.txt", "c.txt", "a.txt"]);
+    for (query, field) in [
+        ("limit=0", "limit"),
+        ("limit=x", "limit"),
+        ("offset=-1", "offset"),
+        ("sort=color", "sort"),
+        ("order=up", "order"),
+    ] {
+        let res = app.get(&format!("/api/files?{query}"), &user.token).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["field"], field);
+    }
+}
+
+#[tokio::test]
+async fn signed_links_are_checked_and_serve_ranges() {
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    let content = random_bytes(100_000);
+    let file: Value = app.upload(&user.token, "data.bin", content.clone()).await.json().await.unwrap();
+    let res = app.get(&format!("/api/files/{}/download", file["id"]), &user.token).await;
+    let link = res.headers()["location"].to_str().unwrap().to_string();
+
+    let res = app.api.get(&link).header("range", "bytes=1000-1999").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(res.headers()["content-range"], "bytes 1000-1999/100000");
+    assert_eq!(res.bytes().await.unwrap().as_ref(), &content[1000..2000]);
+    let res = app.api.get(&link).header("range", "bytes=200000-").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+
+    let tampered = link.replace("sig=", "sig=00");
+    assert_eq!(app.api.get(&tampered).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    let other_file = link.replace(&format!("/api/blobs/{}", file["id"]), "/api/blobs/999");
+    assert_eq!(app.api.get(&other_file).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+
+    // An expired link, signed correctly: refused.
+    let object = app.core.catalog.object_by_id(file["id"].as_i64().unwrap()).await.unwrap().unwrap();
+    let expired = now_ms() / 1000 - 10;
+    let sig = app.core.identity.sign(
+        tiergate_core::objects::BLOB_LINK_PURPOSE,
+        &tiergate_core::objects::blob_link_message(object.id, object.version_id.as_str(), expired),
+    );
+    let url = app.url(&format!("/api/blobs/{}?v={}&exp={expired}&sig={sig}", object.id, object.version_id));
+    let res = app.api.get(&url).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "link_expired");
+
+    // Once the file is deleted, its link is dead too.
+    app.delete(&format!("/api/files/{}", file["id"]), &user.token).await;
+    assert_eq!(app.api.get(&link).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_overwrite_switches_the_row_and_collects_the_old_bytes() {
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    let me: Value = app.get("/api/auth/me", &user.token).await.json().await.unwrap();
+    let owner = tiergate_core::domain::UserId(me["user_id"].as_i64().unwrap());
+    let bucket = app.core.catalog.bucket(owner, &BucketName::parse("files").unwrap()).await.unwrap().unwrap();
+    let write = |body: &'static [u8]| {
+        let w = ObjectWrite {
+            owner,
+            bucket: bucket.clone(),
+            key: ObjectKey::parse("docs/notes.txt").unwrap(),
+            content_type: Some("text/plain".into()),
+            user_metadata: Default::default(),
+            original_filename: None,
+            content_length: Some(body.len() as u64),
+            max_bytes: None,
+            expected_md5: None,
+        };
+        let stream: tiergate_core::storage::ByteStream =
+            Box::pin(futures::stream::iter([Ok(bytes::Bytes::from_static(body))]));
+        (w, stream)
+    };
+    let (w, s) = write(b"first");
+    let first = app.core.put_object(w, s).await.unwrap();
+    let (w, s) = write(b"second version");
+    let second = app.core.put_object(w, s).await.unwrap();
+    assert_eq!(first.id, second.id, "the same key is the same file");
+    assert_ne!(first.version_id, second.version_id);
+    assert_ne!(first.hot_key, second.hot_key, "an overwrite never rewrites bytes in place");
+    app.wait_for_gc().await;
+    let objects = app.hot_objects().await;
+    assert_eq!(objects, [second.hot_key.unwrap().to_string()]);
+
+    // A wrong Content-MD5 leaves the current version alone.
+    let (mut w, s) = write(b"third");
+    w.expected_md5 = Some([0; 16]);
+    assert!(matches!(app.core.put_object(w, s).await, Err(tiergate_core::objects::WriteError::BadDigest)));
+    let list = app.list(&user.token).await;
+    assert_eq!(list["files"][0]["file_size"], 14);
+    assert_eq!(app.hot_objects().await.len(), 1);
+}
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let app = TestApp::spawn().await;
+    let res = app.api.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app.api.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["checks"]["catalog"], "ok");
+    assert_eq!(body["checks"]["hot_tier"], "ok");
+    assert!(res_has_request_id(&app).await);
+}
+
+async fn res_has_request_id(app: &TestApp) -> bool {
+    let res = app.api.get(app.url("/healthz")).send().await.unwrap();
+    res.headers().get("x-request-id").is_some_and(|v| !v.is_empty())
+}
