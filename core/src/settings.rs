@@ -119,7 +119,7 @@ pub struct TierSettings {
 #[derive(Debug, Clone)]
 pub enum TierBackend {
     Fs { root: PathBuf },
-    S3(S3TierSettings),
+    S3(Box<S3TierSettings>),
 }
 
 #[derive(Debug, Clone)]
@@ -425,7 +425,7 @@ fn tier_from_raw(key: &str, raw: RawTier, default_root: &Path) -> Result<TierSet
                 return Err(invalid(k("secret_access_key"), "access_key_id and secret_access_key go together"));
             }
             let prefix = raw.prefix.trim_matches('/').to_string();
-            TierBackend::S3(S3TierSettings {
+            TierBackend::S3(Box::new(S3TierSettings {
                 endpoint,
                 region: raw.region.unwrap_or_else(|| "us-east-1".to_string()),
                 bucket,
@@ -436,7 +436,7 @@ fn tier_from_raw(key: &str, raw: RawTier, default_root: &Path) -> Result<TierSet
                 backend_storage_class: raw.backend_storage_class,
                 part_size,
                 create_bucket: raw.create_bucket,
-            })
+            }))
         }
         other => return Err(invalid(k("kind"), format!("unknown tier kind {other:?} (expected \"fs\" or \"s3\")"))),
     };

@@ -200,7 +200,6 @@ pub struct TestApp {
 #[derive(Debug, Clone)]
 pub struct TestUser {
     pub email: String,
-    pub password: String,
     pub token: String,
 }
 
@@ -244,7 +243,7 @@ impl TestApp {
         let res = self.login(&email, &password).await;
         assert_eq!(res.status(), StatusCode::OK);
         let body: Value = res.json().await.unwrap();
-        TestUser { email, password, token: body["access_token"].as_str().unwrap().to_string() }
+        TestUser { email, token: body["access_token"].as_str().unwrap().to_string() }
     }
 
     pub async fn upload(&self, token: &str, filename: &str, bytes: Vec<u8>) -> Response {
@@ -362,7 +361,7 @@ impl MinioProcess {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
         let console = free_port();
-        let child = Command::new(&bin)
+        let mut child = Command::new(&bin)
             .args(["server", "--quiet", "--address", &format!("127.0.0.1:{port}"), "--console-address"])
             .arg(format!("127.0.0.1:{console}"))
             .arg(dir.path())
@@ -389,6 +388,8 @@ impl MinioProcess {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("MinIO did not start on port {port}");
     }
 

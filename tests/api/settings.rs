@@ -64,7 +64,7 @@ fn a_config_file_is_layered_between_defaults_and_environment() {
 async fn the_embedded_default_generates_its_secrets_and_prints_its_urls() {
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tiergate"))
+    let child = Command::new(env!("CARGO_BIN_EXE_tiergate"))
         .arg("serve")
         .current_dir(dir.path())
         .env("TIERGATE_SERVER__CONTROL_PLANE_ADDR", format!("127.0.0.1:{port}"))
