@@ -23,11 +23,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run everything in one process: the control plane (REST API and dashboard) and the
-    /// garbage collector. The embedded default needs no configuration.
+    /// Run everything in one process: the S3 gateway, the control plane (REST API and
+    /// dashboard) and the garbage collector. The embedded default needs no configuration.
     Serve,
     /// Run the control plane alone (REST API, health, dashboard) and the garbage collector.
     ControlPlane,
+    /// Run the S3 gateway alone.
+    Gateway,
     /// Apply the catalog migrations and exit.
     Migrate,
 }
@@ -44,35 +46,80 @@ async fn main() -> anyhow::Result<()> {
             println!("catalog migrated");
             Ok(())
         }
-        Command::Serve | Command::ControlPlane => run_control_plane(settings).await,
+        Command::Serve => run(settings, Parts { control_plane: true, gateway: true, gc: true }).await,
+        Command::ControlPlane => run(settings, Parts { control_plane: true, gateway: false, gc: true }).await,
+        Command::Gateway => run(settings, Parts { control_plane: false, gateway: true, gc: false }).await,
     }
 }
 
-async fn run_control_plane(settings: Settings) -> anyhow::Result<()> {
-    let addr = settings.server.control_plane_addr;
+/// Which parts a process runs.
+struct Parts {
+    control_plane: bool,
+    gateway: bool,
+    gc: bool,
+}
+
+async fn run(settings: Settings, parts: Parts) -> anyhow::Result<()> {
     let core = Core::open(settings).await.context("could not start")?;
-    let listener = TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("could not listen on {addr} (server.control_plane_addr)"))?;
+    let server = core.settings.server.clone();
+    let bind = |addr: std::net::SocketAddr, key: &'static str| async move {
+        TcpListener::bind(addr).await.with_context(|| format!("could not listen on {addr} ({key})"))
+    };
+    let control_plane = match parts.control_plane {
+        true => Some(bind(server.control_plane_addr, "server.control_plane_addr").await?),
+        false => None,
+    };
+    let gateway = match parts.gateway {
+        true => Some(bind(server.gateway_addr, "server.gateway_addr").await?),
+        false => None,
+    };
     let (stop_tx, stop_rx) = watch::channel(false);
-    let gc = tokio::spawn({
+    let mut tasks = tokio::task::JoinSet::new();
+    if parts.gc {
         let core = core.clone();
-        async move { core.run_gc(stop_rx).await }
-    });
-    let url = &core.settings.server.public_url;
+        let stop = stop_rx.clone();
+        tasks.spawn(async move {
+            core.run_gc(stop).await;
+            Ok::<(), std::io::Error>(())
+        });
+    }
     println!("Tiergate is running.");
-    println!("  Dashboard and REST API: {url}");
-    println!("  Health:                 {}", url.join("/readyz")?);
+    if let Some(listener) = control_plane {
+        let url = &server.public_url;
+        println!("  Dashboard and REST API: {url}");
+        println!("  Health:                 {}", url.join("/readyz")?);
+        tracing::info!(addr = %server.control_plane_addr, "control plane listening");
+        tasks.spawn(tiergate_control_plane::serve(core.clone(), listener, stopped(stop_rx.clone())));
+    }
+    if let Some(listener) = gateway {
+        println!("  S3 endpoint:            {} (path-style; region us-east-1)", server.gateway_public_url);
+        tracing::info!(addr = %server.gateway_addr, "S3 gateway listening");
+        tasks.spawn(tiergate_gateway::serve(core.clone(), listener, stopped(stop_rx.clone())));
+    }
     println!("  Catalog:                {:?}", core.catalog.kind());
     println!("  Hot tier:               {} ({})", core.hot.label, core.hot.backend.kind());
     println!("  Cold tier:              {} ({})", core.cold.label, core.cold.backend.kind());
-    tracing::info!(%addr, "control plane listening");
-    tiergate_control_plane::serve(core.clone(), listener, shutdown_signal()).await?;
+    tokio::select! {
+        () = shutdown_signal() => {}
+        Some(ended) = tasks.join_next() => {
+            // A server that stops by itself is an error: say why and stop the rest.
+            let _ = stop_tx.send(true);
+            ended??;
+            anyhow::bail!("a server stopped unexpectedly");
+        }
+    }
     let _ = stop_tx.send(true);
-    let _ = gc.await;
+    while let Some(ended) = tasks.join_next().await {
+        ended??;
+    }
     core.catalog.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Completes when `stop` turns true.
+async fn stopped(mut stop: watch::Receiver<bool>) {
+    let _ = stop.wait_for(|s| *s).await;
 }
 
 /// Completes on Ctrl-C or SIGTERM.

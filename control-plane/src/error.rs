@@ -120,9 +120,13 @@ impl From<WriteError> for ApiError {
     fn from(e: WriteError) -> Self {
         match e {
             WriteError::TooLarge { limit } => ApiError::too_large(limit),
-            WriteError::BadDigest => {
+            WriteError::BadDigest | WriteError::BadChecksum { .. } => {
                 ApiError::new(StatusCode::BAD_REQUEST, "bad_digest", "the file does not match its checksum")
             }
+            e @ (WriteError::InvalidChecksum(_)
+            | WriteError::InvalidPart(_)
+            | WriteError::InvalidPartOrder
+            | WriteError::EntityTooSmall(_)) => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.to_string()),
             WriteError::IncompleteBody { .. } | WriteError::Body(_) => {
                 ApiError::new(StatusCode::BAD_REQUEST, "incomplete_body", "the upload was cut short")
             }

@@ -169,6 +169,7 @@ pub async fn upload(State(app): State<AppState>, user: AuthUser, request: Reques
             key: upload_key(&original),
             content_type,
             user_metadata: Default::default(),
+            headers: Default::default(),
             original_filename: Some(original),
             content_length: None,
             max_bytes: Some(max),

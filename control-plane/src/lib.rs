@@ -1,6 +1,7 @@
 //! The control plane: the REST API (sign-up, log-in, files), health, and the built dashboard.
 
 pub mod auth;
+pub mod credentials;
 pub mod error;
 pub mod files;
 pub mod health;
@@ -51,6 +52,9 @@ pub fn router(core: Core) -> Router {
         .route("/files/{id}", get(files::details).delete(files::delete))
         .route("/files/{id}/download", get(files::download))
         .route("/blobs/{id}", get(files::blob))
+        .route("/credentials", post(credentials::temporary))
+        .route("/keys", post(credentials::create_key).get(credentials::list_keys))
+        .route("/keys/{id}", axum::routing::delete(credentials::revoke_key))
         .fallback(|| async { ApiError::not_found("route") })
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT));
 

@@ -1,5 +1,5 @@
-//! The garbage collector: deletes backing objects the catalog no longer points to, and
-//! retries with back-off when a tier refuses.
+//! The garbage collector: deletes backing objects the catalog no longer points to (retrying
+//! with back-off when a tier refuses), and aborts multipart uploads left unfinished.
 
 use std::time::Duration;
 
@@ -57,6 +57,11 @@ impl Core {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(removed = n, "garbage collected"),
                 Err(e) => tracing::warn!(error = %e, "garbage collection could not read the catalog"),
+            }
+            match self.expire_multipart_uploads(self.settings.upload.multipart_expiry).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(aborted = n, "stale multipart uploads aborted"),
+                Err(e) => tracing::warn!(error = %e, "could not expire multipart uploads"),
             }
         }
     }

@@ -47,7 +47,58 @@ pub struct LoginToken {
     pub expires_at: i64,
 }
 
-/// Issues and checks login tokens, hashes passwords, and signs short-lived links.
+/// S3 credentials derived from a login: the access key id carries the user, the expiry and a
+/// key serial; the secret is an HMAC of the id under the server's key secret, so it can be
+/// recomputed without a database read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DerivedKey {
+    pub access_key_id: String,
+    pub user: UserId,
+    /// Unix seconds; 0 for a long-lived key that does not expire.
+    pub expires_at: i64,
+    /// 0 for temporary credentials; else the id of the `access_keys` row that can revoke it.
+    pub serial: i64,
+}
+
+const ACCESS_KEY_PREFIX: &str = "TG";
+const ACCESS_KEY_VERSION: u8 = 1;
+
+impl DerivedKey {
+    /// Builds the key for `user`; the id encodes the fields in upper-case hex.
+    pub fn new(user: UserId, expires_at: i64, serial: i64) -> Self {
+        let mut payload = Vec::with_capacity(25);
+        payload.push(ACCESS_KEY_VERSION);
+        payload.extend_from_slice(&user.0.to_be_bytes());
+        payload.extend_from_slice(&expires_at.to_be_bytes());
+        payload.extend_from_slice(&serial.to_be_bytes());
+        Self { access_key_id: format!("{ACCESS_KEY_PREFIX}{}", hex::encode_upper(payload)), user, expires_at, serial }
+    }
+
+    /// Reads the fields back from an access key id; `None` for anything we did not issue.
+    pub fn parse(access_key_id: &str) -> Option<Self> {
+        let hex_part = access_key_id.strip_prefix(ACCESS_KEY_PREFIX)?;
+        if hex_part.len() != 50 || hex_part.bytes().any(|b| b.is_ascii_lowercase()) {
+            return None;
+        }
+        let raw = hex::decode(hex_part).ok()?;
+        if raw[0] != ACCESS_KEY_VERSION {
+            return None;
+        }
+        let field = |i: usize| i64::from_be_bytes(raw[i..i + 8].try_into().expect("8 bytes"));
+        Some(Self {
+            access_key_id: access_key_id.to_string(),
+            user: UserId(field(1)),
+            expires_at: field(9),
+            serial: field(17),
+        })
+    }
+
+    pub fn is_expired(&self, now_secs: i64) -> bool {
+        self.expires_at != 0 && self.expires_at <= now_secs
+    }
+}
+
+/// Issues and checks login tokens, hashes passwords, derives S3 secrets and signs short-lived links.
 #[derive(Clone)]
 pub struct Identity {
     encoding: EncodingKey,
@@ -171,6 +222,15 @@ impl Identity {
         Ok(LoginToken { user, email: data.claims.email, expires_at: data.claims.exp })
     }
 
+    /// The secret access key of a derived access key id.
+    pub fn derived_secret(&self, access_key_id: &str) -> String {
+        use base64::Engine;
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key_secret).expect("HMAC takes keys of any length");
+        mac.update(b"s3-secret\n");
+        mac.update(access_key_id.as_bytes());
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+
     /// An HMAC-SHA256 of `message` under the server's key secret, for links we serve ourselves.
     pub fn sign(&self, purpose: &str, message: &str) -> String {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key_secret).expect("HMAC takes keys of any length");
@@ -239,6 +299,26 @@ mod tests {
         assert!(a.verify_password("correct horse".into(), Some(hash.clone())).await);
         assert!(!a.verify_password("wrong horse!".into(), Some(hash)).await);
         assert!(!a.verify_password("decoy password for unknown e-mails".into(), None).await);
+    }
+
+    #[test]
+    fn derived_keys_round_trip_and_secrets_depend_on_the_server_secret() {
+        let key = DerivedKey::new(UserId(42), 1_900_000_000, 7);
+        assert!(key.access_key_id.starts_with("TG"));
+        assert_eq!(DerivedKey::parse(&key.access_key_id), Some(key.clone()));
+        assert_eq!(DerivedKey::parse("AKIAIOSFODNN7EXAMPLE"), None);
+        assert_eq!(DerivedKey::parse(&key.access_key_id.to_lowercase()), None);
+        assert!(key.is_expired(1_900_000_000));
+        assert!(!key.is_expired(1_899_999_999));
+        assert!(!DerivedKey::new(UserId(1), 0, 3).is_expired(i64::MAX));
+        let a = identity(tempfile::tempdir().unwrap().path());
+        let b = identity(tempfile::tempdir().unwrap().path());
+        assert_eq!(a.derived_secret(&key.access_key_id), a.derived_secret(&key.access_key_id));
+        assert_ne!(a.derived_secret(&key.access_key_id), b.derived_secret(&key.access_key_id));
+        assert_ne!(
+            a.derived_secret(&key.access_key_id),
+            a.derived_secret(&DerivedKey::new(UserId(43), 1_900_000_000, 7).access_key_id)
+        );
     }
 
     #[test]

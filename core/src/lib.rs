@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod domain;
 pub mod gc;
 pub mod identity;
+pub mod multipart;
 pub mod objects;
 pub mod settings;
 pub mod storage;

@@ -36,6 +36,8 @@ pub struct ObjectWrite {
     pub key: ObjectKey,
     pub content_type: Option<String>,
     pub user_metadata: BTreeMap<String, String>,
+    /// Response headers to store with the object (cache-control, content-disposition, …).
+    pub headers: BTreeMap<String, String>,
     pub original_filename: Option<String>,
     /// The announced length, when the client gave one.
     pub content_length: Option<u64>,
@@ -45,12 +47,26 @@ pub struct ObjectWrite {
     pub expected_md5: Option<[u8; 16]>,
 }
 
+/// A last check of a body once it is stored and before it is committed (a checksum the
+/// client sent in a header or trailer); returns the checksums to record with the object.
+pub type BodyCheck = Box<dyn FnOnce() -> Result<BTreeMap<String, String>, WriteError> + Send>;
+
 #[derive(Debug, Error)]
 pub enum WriteError {
     #[error("the body is larger than {limit} bytes")]
     TooLarge { limit: u64 },
     #[error("the body does not match its Content-MD5")]
     BadDigest,
+    #[error("the body does not match its {algorithm} checksum")]
+    BadChecksum { algorithm: String },
+    #[error("invalid checksum: {0}")]
+    InvalidChecksum(String),
+    #[error("part {0} was not uploaded or its ETag does not match")]
+    InvalidPart(i32),
+    #[error("the parts are not in ascending order")]
+    InvalidPartOrder,
+    #[error("part {0} is smaller than the minimum of 5 MiB")]
+    EntityTooSmall(i32),
     #[error("the body has {got} bytes, {announced} were announced")]
     IncompleteBody { announced: u64, got: u64 },
     #[error("reading the body failed: {0}")]
@@ -73,17 +89,25 @@ pub enum ReadError {
 
 /// What the meter learned of a body as it streamed through.
 #[derive(Default)]
-struct Measured {
+pub(crate) struct Measured {
     bytes: u64,
     md5: Md5,
     too_large: bool,
 }
 
 /// Counts and hashes a body as it streams, and cuts it off past a size limit.
-struct MeteredBody {
-    inner: ByteStream,
-    limit: Option<u64>,
-    measured: Arc<Mutex<Measured>>,
+pub(crate) struct MeteredBody {
+    pub(crate) inner: ByteStream,
+    pub(crate) limit: Option<u64>,
+    pub(crate) measured: Arc<Mutex<Measured>>,
+}
+
+impl Measured {
+    /// Takes the size and MD5 so far (the body has ended).
+    pub(crate) fn take(measured: &Mutex<Measured>) -> (bool, u64, [u8; 16]) {
+        let mut m = measured.lock().unwrap_or_else(|p| p.into_inner());
+        (m.too_large, m.bytes, std::mem::take(&mut m.md5).finalize().into())
+    }
 }
 
 impl Stream for MeteredBody {
@@ -110,12 +134,14 @@ impl Stream for MeteredBody {
     }
 }
 
-fn backing_metadata(write: &ObjectWrite) -> Vec<(String, String)> {
+/// The metadata a backing object carries: owner, bucket and key (percent-encoded: S3
+/// metadata must be ASCII).
+pub(crate) fn backing_metadata_for(owner: UserId, bucket: &str, key: &ObjectKey) -> Vec<(String, String)> {
     let enc = |s: &str| percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string();
     vec![
-        (META_OWNER.to_string(), write.owner.to_string()),
-        (META_BUCKET.to_string(), write.bucket.name.clone()),
-        (META_KEY.to_string(), enc(write.key.as_str())),
+        (META_OWNER.to_string(), owner.to_string()),
+        (META_BUCKET.to_string(), bucket.to_string()),
+        (META_KEY.to_string(), enc(key.as_str())),
     ]
 }
 
@@ -131,6 +157,16 @@ impl Core {
     /// Writes an object: bytes to the hot tier, then the catalog row. On any failure nothing
     /// is left that the catalog points to, and the partial bytes are removed.
     pub async fn put_object(&self, write: ObjectWrite, body: ByteStream) -> Result<CatalogObject, WriteError> {
+        self.put_object_checked(write, body, None).await
+    }
+
+    /// As [`Core::put_object`], with a last check of the stored body before the commit.
+    pub async fn put_object_checked(
+        &self,
+        write: ObjectWrite,
+        body: ByteStream,
+        check: Option<BodyCheck>,
+    ) -> Result<CatalogObject, WriteError> {
         let version = VersionId::generate();
         let backing = BackingKey::for_write(write.owner, &version, &write.key);
         let measured = Arc::new(Mutex::new(Measured::default()));
@@ -141,14 +177,11 @@ impl Core {
         let metered: ByteStream = Box::pin(MeteredBody { inner: body, limit, measured: measured.clone() });
         let opts = PutOptions {
             content_type: write.content_type.clone(),
-            metadata: backing_metadata(&write),
+            metadata: backing_metadata_for(write.owner, &write.bucket.name, &write.key),
             content_length: write.content_length,
         };
         let put = self.hot.backend.put(&backing, metered, opts).await;
-        let (too_large, size, md5) = {
-            let mut m = measured.lock().unwrap_or_else(|p| p.into_inner());
-            (m.too_large, m.bytes, std::mem::take(&mut m.md5).finalize())
-        };
+        let (too_large, size, md5) = Measured::take(&measured);
         if too_large {
             self.discard(&backing).await;
             return Err(WriteError::TooLarge { limit: limit.unwrap_or(0) });
@@ -168,7 +201,15 @@ impl Core {
             self.discard(&backing).await;
             return Err(WriteError::BadDigest);
         }
+        let mut checksums = match check.map(|check| check()).transpose() {
+            Ok(sums) => sums.unwrap_or_default(),
+            Err(e) => {
+                self.discard(&backing).await;
+                return Err(e);
+            }
+        };
         let md5_hex = hex::encode(md5);
+        checksums.insert("md5".to_string(), md5_hex.clone());
         let row = NewObjectRow {
             owner: write.owner,
             bucket_id: write.bucket.id,
@@ -178,7 +219,8 @@ impl Core {
             etag: md5_hex.clone(),
             content_type: write.content_type,
             user_metadata: write.user_metadata,
-            checksums: BTreeMap::from([("md5".to_string(), md5_hex)]),
+            headers: write.headers,
+            checksums,
             original_filename: write.original_filename,
             hot_key: backing.clone(),
         };
@@ -192,7 +234,7 @@ impl Core {
     }
 
     /// Best-effort removal of bytes no row points to (a failed write's).
-    async fn discard(&self, backing: &BackingKey) {
+    pub(crate) async fn discard(&self, backing: &BackingKey) {
         if let Err(e) = self.hot.backend.delete(backing).await {
             tracing::warn!(key = %backing, error = %e, "could not remove the bytes of a failed write; they are garbage");
         }

@@ -51,6 +51,8 @@ pub struct ServerSettings {
     pub public_url: Url,
     /// The S3 endpoint users are told to use.
     pub gateway_public_url: Url,
+    /// Base domain for virtual-host style requests (`bucket.domain`); path style always works.
+    pub gateway_domain: Option<String>,
     pub cors_origins: Vec<String>,
     pub log_format: LogFormat,
     pub log_level: String,
@@ -149,6 +151,8 @@ pub struct AuthSettings {
 pub struct UploadSettings {
     pub max_bytes: u64,
     pub default_bucket: BucketName,
+    /// Multipart uploads left unfinished this long are aborted.
+    pub multipart_expiry: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -191,6 +195,7 @@ struct RawServer {
     data_dir: PathBuf,
     public_url: Option<String>,
     gateway_public_url: Option<String>,
+    gateway_domain: Option<String>,
     #[serde(default)]
     cors_origins: Vec<String>,
     log_format: String,
@@ -255,6 +260,8 @@ struct RawAuth {
 struct RawUpload {
     max_bytes: u64,
     default_bucket: String,
+    #[serde(with = "humantime_serde")]
+    multipart_expiry: Duration,
 }
 
 #[derive(Deserialize)]
@@ -369,6 +376,7 @@ impl Settings {
                 data_dir,
                 public_url,
                 gateway_public_url,
+                gateway_domain: raw.server.gateway_domain.filter(|d| !d.trim().is_empty()),
                 cors_origins: raw.server.cors_origins,
                 log_format,
                 log_level: raw.server.log_level,
@@ -382,7 +390,11 @@ impl Settings {
                 token_ttl: raw.auth.token_ttl,
                 admins,
             },
-            upload: UploadSettings { max_bytes: raw.upload.max_bytes, default_bucket },
+            upload: UploadSettings {
+                max_bytes: raw.upload.max_bytes,
+                default_bucket,
+                multipart_expiry: raw.upload.multipart_expiry,
+            },
             tiering: TieringSettings {
                 schedule: raw.tiering.schedule,
                 timezone: raw.tiering.timezone,

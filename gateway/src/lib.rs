@@ -1,1 +1,89 @@
-//! placeholder
+//! The S3 gateway: any S3 client, with credentials derived from a Tiergate login, sees its own
+//! buckets. One file per operation family; every error maps to an S3 code in `error.rs`.
+
+mod auth;
+mod body;
+mod bucket;
+mod checksum;
+mod copy;
+mod ctx;
+mod delete;
+mod error;
+mod get;
+mod list;
+mod multipart;
+mod put;
+mod s3;
+mod sts;
+
+use std::future::Future;
+use std::time::Duration;
+
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto::Builder as ConnBuilder;
+use s3s::host::SingleDomain;
+use s3s::service::{S3Service, S3ServiceBuilder};
+use tiergate_core::Core;
+use tokio::net::TcpListener;
+
+pub use s3::Gateway;
+
+/// S3 timestamps from catalog milliseconds.
+pub(crate) fn timestamp(ms: i64) -> s3s::dto::Timestamp {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    s3s::dto::Timestamp::from(t)
+}
+
+/// The S3 service: derived-key auth, revocation checks, STS, and virtual-host style when a
+/// domain is configured.
+pub fn service(core: Core) -> Result<S3Service, String> {
+    let mut builder = S3ServiceBuilder::new(Gateway::new(core.clone()));
+    builder.set_auth(auth::DerivedKeyAuth::new(core.clone()));
+    builder.set_access(auth::DerivedKeyAuth::new(core.clone()));
+    builder.set_route(sts::AssumeRoleWithWebIdentity::new(core.clone()));
+    if let Some(domain) = &core.settings.server.gateway_domain {
+        let host = SingleDomain::new(domain).map_err(|e| format!("server.gateway_domain: {e}"))?;
+        builder.set_host(host);
+    }
+    Ok(builder.build())
+}
+
+/// Serves the gateway on `listener` until `shutdown` completes, then lets requests in flight
+/// finish (for up to 30 seconds).
+pub async fn serve(
+    core: Core,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let service = service(core).map_err(std::io::Error::other)?;
+    let http = ConnBuilder::new(TokioExecutor::new());
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (socket, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = socket.set_nodelay(true);
+        let conn = http.serve_connection(TokioIo::new(socket), service.clone());
+        let conn = graceful.watch(conn.into_owned());
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(Duration::from_secs(30)) => tracing::warn!("requests still in flight after 30 s; closing"),
+    }
+    Ok(())
+}

@@ -40,6 +40,7 @@ CREATE TABLE objects (
     etag              TEXT NOT NULL,
     content_type      TEXT,
     user_metadata     TEXT NOT NULL DEFAULT '{}',
+    headers           TEXT NOT NULL DEFAULT '{}',
     checksums         TEXT NOT NULL DEFAULT '{}',
     original_filename BYTEA,
     tier              TEXT NOT NULL CHECK (tier IN ('hot', 'cold')),
@@ -65,6 +66,7 @@ CREATE TABLE multipart_uploads (
     backend_upload_id TEXT NOT NULL,
     content_type  TEXT,
     user_metadata TEXT NOT NULL DEFAULT '{}',
+    headers       TEXT NOT NULL DEFAULT '{}',
     created_at  BIGINT NOT NULL
 );
 CREATE INDEX multipart_uploads_bucket ON multipart_uploads(bucket_id, key);

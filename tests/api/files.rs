@@ -213,6 +213,7 @@ async fn an_overwrite_switches_the_row_and_collects_the_old_bytes() {
             key: ObjectKey::parse("docs/notes.txt").unwrap(),
             content_type: Some("text/plain".into()),
             user_metadata: Default::default(),
+            headers: Default::default(),
             original_filename: None,
             content_length: Some(body.len() as u64),
             max_bytes: None,

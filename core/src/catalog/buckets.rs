@@ -54,3 +54,35 @@ impl Catalog {
         rows.iter().map(bucket_from_row).collect()
     }
 }
+
+/// What became of a bucket deletion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BucketDeletion {
+    Deleted,
+    NotEmpty,
+    NotFound,
+}
+
+impl Catalog {
+    /// Deletes the owner's bucket if it holds no objects and no multipart uploads.
+    pub async fn delete_bucket(&self, owner: UserId, bucket_id: i64) -> Result<BucketDeletion, CatalogError> {
+        let done = sqlx::query(
+            "DELETE FROM buckets WHERE id = $1 AND owner_id = $2 \
+             AND NOT EXISTS (SELECT 1 FROM objects WHERE bucket_id = $1) \
+             AND NOT EXISTS (SELECT 1 FROM multipart_uploads WHERE bucket_id = $1)",
+        )
+        .bind(bucket_id)
+        .bind(owner.0)
+        .execute(self.pool())
+        .await?;
+        if done.rows_affected() > 0 {
+            return Ok(BucketDeletion::Deleted);
+        }
+        let exists = sqlx::query("SELECT id FROM buckets WHERE id = $1 AND owner_id = $2")
+            .bind(bucket_id)
+            .bind(owner.0)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(if exists.is_some() { BucketDeletion::NotEmpty } else { BucketDeletion::NotFound })
+    }
+}

@@ -4,8 +4,10 @@
 //! Every query about objects or buckets is scoped by the owner's user id (DESIGN.md,
 //! invariant 6); the API crates never write SQL.
 
+mod access_keys;
 mod buckets;
 mod gc;
+mod multipart;
 mod objects;
 mod users;
 
@@ -18,8 +20,10 @@ use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Executor};
 use thiserror::Error;
 
-pub use buckets::Bucket;
+pub use access_keys::AccessKeyRow;
+pub use buckets::{Bucket, BucketDeletion};
 pub use gc::GcEntry;
+pub use multipart::{MultipartPart, MultipartUpload, NewMultipartUpload};
 pub use objects::{CatalogObject, FileSort, NewObjectRow, ObjectPage, SortOrder};
 pub use users::User;
 

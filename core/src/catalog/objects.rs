@@ -23,6 +23,9 @@ pub struct CatalogObject {
     pub etag: String,
     pub content_type: Option<String>,
     pub user_metadata: BTreeMap<String, String>,
+    /// Stored response headers: cache-control, content-disposition, content-encoding,
+    /// content-language, expires.
+    pub headers: BTreeMap<String, String>,
     pub checksums: BTreeMap<String, String>,
     /// The name the file had on the uploader's machine (REST uploads), byte for byte.
     pub original_filename: Option<String>,
@@ -56,6 +59,7 @@ pub struct NewObjectRow {
     pub etag: String,
     pub content_type: Option<String>,
     pub user_metadata: BTreeMap<String, String>,
+    pub headers: BTreeMap<String, String>,
     pub checksums: BTreeMap<String, String>,
     pub original_filename: Option<String>,
     pub hot_key: BackingKey,
@@ -83,7 +87,7 @@ pub struct ObjectPage {
 }
 
 const COLUMNS: &str = "o.id, o.owner_id, o.bucket_id, b.name AS bucket_name, o.key, o.version_id, o.size, o.etag, \
-    o.content_type, o.user_metadata, o.checksums, o.original_filename, o.tier, o.hot_key, o.cold_key, o.created_at, \
+    o.content_type, o.user_metadata, o.headers, o.checksums, o.original_filename, o.tier, o.hot_key, o.cold_key, o.created_at, \
     o.tiered_at, o.tiering_attempts, o.tiering_error";
 
 fn json_map(row: &AnyRow, name: &str) -> Result<BTreeMap<String, String>, CatalogError> {
@@ -106,6 +110,7 @@ fn object_from_row(row: &AnyRow) -> Result<CatalogObject, CatalogError> {
         etag: col(row, "etag")?,
         content_type: col(row, "content_type")?,
         user_metadata: json_map(row, "user_metadata")?,
+        headers: json_map(row, "headers")?,
         checksums: json_map(row, "checksums")?,
         original_filename: original.map(|b| String::from_utf8_lossy(&b).into_owned()),
         tier: Tier::parse(&tier).ok_or_else(|| CatalogError::Corrupt(format!("tier {tier:?}")))?,
@@ -175,8 +180,8 @@ impl Catalog {
             // this wait for it and then see the conflict.
             let inserted = sqlx::query(
                 "INSERT INTO objects (owner_id, bucket_id, key, version_id, size, etag, content_type, user_metadata, \
-                 checksums, original_filename, tier, hot_key, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'hot', $11, $12) \
+                 checksums, original_filename, tier, hot_key, created_at, headers) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'hot', $11, $12, $13) \
                  ON CONFLICT (bucket_id, key) DO NOTHING RETURNING id",
             )
             .bind(new.owner.0)
@@ -191,6 +196,7 @@ impl Catalog {
             .bind(new.original_filename.clone().map(String::into_bytes))
             .bind(new.hot_key.as_str())
             .bind(now)
+            .bind(to_json(&new.headers))
             .fetch_optional(&mut *tx)
             .await?;
             let id: i64 = match inserted {
@@ -223,7 +229,8 @@ impl Catalog {
                     sqlx::query(
                         "UPDATE objects SET version_id = $2, size = $3, etag = $4, content_type = $5, user_metadata = $6, \
                          checksums = $7, original_filename = $8, tier = 'hot', hot_key = $9, cold_key = NULL, \
-                         created_at = $10, tiered_at = NULL, tiering_attempts = 0, tiering_error = NULL WHERE id = $1",
+                         created_at = $10, tiered_at = NULL, tiering_attempts = 0, tiering_error = NULL, headers = $11 \
+                         WHERE id = $1",
                     )
                     .bind(id)
                     .bind(new.version_id.as_str())
@@ -235,6 +242,7 @@ impl Catalog {
                     .bind(new.original_filename.clone().map(String::into_bytes))
                     .bind(new.hot_key.as_str())
                     .bind(now)
+                    .bind(to_json(&new.headers))
                     .execute(&mut *tx)
                     .await?;
                     id
@@ -331,6 +339,56 @@ impl Catalog {
             .bind(owner.0)
             .fetch_optional(&mut *tx)
             .await?;
+        let Some(row) = row else {
+            return Ok(false);
+        };
+        enqueue_row_keys(&mut tx, row.try_get("hot_key")?, row.try_get("cold_key")?, "deleted", gc_grace).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Objects of the owner's bucket in S3 order (UTF-8 bytes), from `from` (inclusive) and
+    /// after `after` (exclusive), at most `limit`.
+    pub async fn list_bucket_objects(
+        &self,
+        owner: UserId,
+        bucket_id: i64,
+        from: &str,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<CatalogObject>, CatalogError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM objects o JOIN buckets b ON b.id = o.bucket_id \
+             WHERE o.owner_id = $1 AND o.bucket_id = $2 AND o.key >= $3 AND o.key > $4 ORDER BY o.key LIMIT $5"
+        ))
+        .bind(owner.0)
+        .bind(bucket_id)
+        .bind(from)
+        .bind(after.unwrap_or(""))
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(object_from_row).collect()
+    }
+
+    /// Deletes `key` from the owner's bucket; its backing objects go to `gc_queue`.
+    /// Returns whether there was such an object.
+    pub async fn delete_object_by_key(
+        &self,
+        owner: UserId,
+        bucket_id: i64,
+        key: &str,
+        gc_grace: std::time::Duration,
+    ) -> Result<bool, CatalogError> {
+        let mut tx = self.pool().begin().await?;
+        let row = sqlx::query(
+            "DELETE FROM objects WHERE owner_id = $1 AND bucket_id = $2 AND key = $3 RETURNING hot_key, cold_key",
+        )
+        .bind(owner.0)
+        .bind(bucket_id)
+        .bind(key)
+        .fetch_optional(&mut *tx)
+        .await?;
         let Some(row) = row else {
             return Ok(false);
         };

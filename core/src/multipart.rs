@@ -1,0 +1,224 @@
+//! Multipart uploads through the one write path: the parts go to a backend multipart upload
+//! under the upload's backing key; completing it commits the catalog row like any write.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use md5::{Digest, Md5};
+
+use crate::catalog::{now_ms, Bucket, CatalogObject, MultipartPart, MultipartUpload, NewMultipartUpload, NewObjectRow};
+use crate::domain::{BackingKey, ObjectKey, UserId, VersionId};
+use crate::objects::{backing_metadata_for, BodyCheck, Measured, MeteredBody, WriteError};
+use crate::storage::{BackendPart, ByteStream, PutOptions, StorageError};
+use crate::Core;
+
+/// The smallest part S3 accepts, except for the last one.
+pub const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
+/// The most parts one upload may have.
+pub const MAX_PARTS: i32 = 10_000;
+
+fn storage(e: StorageError) -> WriteError {
+    match e {
+        StorageError::Body(e) => WriteError::Body(e),
+        other => WriteError::Storage(other),
+    }
+}
+
+/// The S3 ETag of a multipart object: the MD5 of the parts' MD5s, then `-` and the count.
+pub fn multipart_etag(part_md5s_hex: &[&str]) -> String {
+    let mut md5 = Md5::new();
+    for hex_md5 in part_md5s_hex {
+        md5.update(hex::decode(hex_md5).unwrap_or_default());
+    }
+    format!("{}-{}", hex::encode(md5.finalize()), part_md5s_hex.len())
+}
+
+fn unquote(etag: &str) -> &str {
+    etag.trim().trim_start_matches("W/").trim_matches('"')
+}
+
+impl Core {
+    /// Starts a multipart upload of `key` in the owner's bucket.
+    pub async fn create_multipart(
+        &self,
+        owner: UserId,
+        bucket: &Bucket,
+        key: &ObjectKey,
+        content_type: Option<String>,
+        user_metadata: BTreeMap<String, String>,
+        headers: BTreeMap<String, String>,
+    ) -> Result<MultipartUpload, WriteError> {
+        let version = VersionId::generate();
+        let backing = BackingKey::for_write(owner, &version, key);
+        let opts = PutOptions {
+            content_type: content_type.clone(),
+            metadata: backing_metadata_for(owner, &bucket.name, key),
+            content_length: None,
+        };
+        let backend_upload_id = self.hot.backend.create_multipart(&backing, opts).await.map_err(storage)?;
+        let new = NewMultipartUpload {
+            upload_id: uuid::Uuid::now_v7().simple().to_string(),
+            owner,
+            bucket_id: bucket.id,
+            key: key.as_str().to_string(),
+            version_id: version,
+            backing_key: backing.clone(),
+            backend_upload_id: backend_upload_id.clone(),
+            content_type,
+            user_metadata,
+            headers,
+        };
+        match self.catalog.create_multipart_upload(&new).await {
+            Ok(upload) => Ok(upload),
+            Err(e) => {
+                let _ = self.hot.backend.abort_multipart(&backing, &backend_upload_id).await;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Stores one part; a part of the same number uploaded before is replaced.
+    pub async fn upload_part(
+        &self,
+        upload: &MultipartUpload,
+        part_number: i32,
+        body: ByteStream,
+        content_length: u64,
+        expected_md5: Option<[u8; 16]>,
+        check: Option<BodyCheck>,
+    ) -> Result<MultipartPart, WriteError> {
+        let measured = Arc::new(Mutex::new(Measured::default()));
+        let metered: ByteStream = Box::pin(MeteredBody { inner: body, limit: None, measured: measured.clone() });
+        let stored = self
+            .hot
+            .backend
+            .upload_part(&upload.backing_key, &upload.backend_upload_id, part_number, metered, content_length)
+            .await;
+        let (_, size, md5) = Measured::take(&measured);
+        let stored = stored.map_err(storage)?;
+        if size != content_length {
+            return Err(WriteError::IncompleteBody { announced: content_length, got: size });
+        }
+        // A part that fails its checks is simply not recorded: completing the upload names
+        // parts by the ETags we answered, so the backend's copy of it is never used.
+        if expected_md5.is_some_and(|expected| expected != md5) {
+            return Err(WriteError::BadDigest);
+        }
+        if let Some(check) = check {
+            check()?;
+        }
+        let part = MultipartPart {
+            part_number,
+            size,
+            etag: hex::encode(md5),
+            backend_etag: stored.etag,
+            created_at: now_ms(),
+        };
+        self.catalog.put_multipart_part(&upload.upload_id, &part).await?;
+        Ok(part)
+    }
+
+    /// Completes an upload from the parts the client names `(part number, ETag)`, in order.
+    pub async fn complete_multipart(
+        &self,
+        upload: &MultipartUpload,
+        requested: &[(i32, String)],
+    ) -> Result<CatalogObject, WriteError> {
+        if requested.is_empty() {
+            return Err(WriteError::InvalidPart(0));
+        }
+        let stored: BTreeMap<i32, MultipartPart> = self
+            .catalog
+            .multipart_parts(&upload.upload_id, 0, i64::from(MAX_PARTS))
+            .await?
+            .into_iter()
+            .map(|p| (p.part_number, p))
+            .collect();
+        let mut chosen = Vec::with_capacity(requested.len());
+        let mut previous = 0;
+        for (number, etag) in requested {
+            if *number <= previous {
+                return Err(WriteError::InvalidPartOrder);
+            }
+            previous = *number;
+            let part =
+                stored.get(number).filter(|p| p.etag == unquote(etag)).ok_or(WriteError::InvalidPart(*number))?;
+            chosen.push(part);
+        }
+        if let Some(small) = chosen[..chosen.len() - 1].iter().find(|p| p.size < MIN_PART_SIZE) {
+            return Err(WriteError::EntityTooSmall(small.part_number));
+        }
+        let parts: Vec<BackendPart> =
+            chosen.iter().map(|p| BackendPart { part_number: p.part_number, etag: p.backend_etag.clone() }).collect();
+        self.hot
+            .backend
+            .complete_multipart(&upload.backing_key, &upload.backend_upload_id, parts)
+            .await
+            .map_err(storage)?;
+        let md5s: Vec<&str> = chosen.iter().map(|p| p.etag.as_str()).collect();
+        let row = NewObjectRow {
+            owner: upload.owner,
+            bucket_id: upload.bucket_id,
+            key: upload.key.clone(),
+            version_id: upload.version_id.clone(),
+            size: chosen.iter().map(|p| p.size).sum(),
+            etag: multipart_etag(&md5s),
+            content_type: upload.content_type.clone(),
+            user_metadata: upload.user_metadata.clone(),
+            headers: upload.headers.clone(),
+            checksums: BTreeMap::new(),
+            original_filename: None,
+            hot_key: upload.backing_key.clone(),
+        };
+        let object = match self.catalog.commit_object(&row, self.settings.gc.grace).await {
+            Ok(object) => object,
+            Err(e) => {
+                self.discard(&upload.backing_key).await;
+                return Err(e.into());
+            }
+        };
+        // The object is committed; a crash before this line leaves an upload row that the
+        // expiry aborts (which never touches the committed bytes).
+        self.catalog.delete_multipart_upload(&upload.upload_id).await?;
+        Ok(object)
+    }
+
+    /// Aborts an upload: the backend drops its parts and the catalog forgets it.
+    pub async fn abort_multipart(&self, upload: &MultipartUpload) -> Result<(), WriteError> {
+        self.hot.backend.abort_multipart(&upload.backing_key, &upload.backend_upload_id).await.map_err(storage)?;
+        self.catalog.delete_multipart_upload(&upload.upload_id).await?;
+        Ok(())
+    }
+
+    /// Aborts uploads older than `max_age`; returns how many.
+    pub async fn expire_multipart_uploads(&self, max_age: Duration) -> Result<usize, WriteError> {
+        let before = now_ms() - crate::catalog::ms(max_age);
+        let stale = self.catalog.stale_multipart_uploads(before, 100).await?;
+        let mut n = 0;
+        for upload in stale {
+            match self.abort_multipart(&upload).await {
+                Ok(()) => n += 1,
+                Err(e) => {
+                    tracing::warn!(upload_id = %upload.upload_id, error = %e, "could not expire a multipart upload")
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multipart_etags_are_the_md5_of_the_md5s() {
+        // Two parts "a" and "b": md5(md5("a") ++ md5("b")).
+        let a = hex::encode(Md5::digest(b"a"));
+        let b = hex::encode(Md5::digest(b"b"));
+        let mut both = Md5::digest(b"a").to_vec();
+        both.extend_from_slice(&Md5::digest(b"b"));
+        assert_eq!(multipart_etag(&[&a, &b]), format!("{}-2", hex::encode(Md5::digest(&both))));
+    }
+}

@@ -1,0 +1,143 @@
+//! Body checksums a client asks us to verify: `x-amz-checksum-*` in a header, or in a trailer
+//! of an aws-chunked body (announced by `x-amz-trailer`). A mismatch is `BadDigest` and the
+//! write leaves nothing behind (the core discards the bytes before any commit).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use futures::TryStreamExt;
+use http::HeaderMap;
+use s3s::checksum::ChecksumHasher;
+use s3s::dto::{Checksum, ChecksumAlgorithm};
+use s3s::TrailingHeaders;
+use tiergate_core::objects::{BodyCheck, WriteError};
+use tiergate_core::storage::ByteStream;
+
+/// The algorithms we verify, with their header suffix and S3 name.
+const ALGORITHMS: [(&str, &str); 5] =
+    [("crc32", "CRC32"), ("crc32c", "CRC32C"), ("crc64nvme", "CRC64NVME"), ("sha1", "SHA1"), ("sha256", "SHA256")];
+
+/// The checksum fields of a PutObject or UploadPart request.
+#[derive(Default)]
+pub struct Expected {
+    pub crc32: Option<String>,
+    pub crc32c: Option<String>,
+    pub crc64nvme: Option<String>,
+    pub sha1: Option<String>,
+    pub sha256: Option<String>,
+    pub algorithm: Option<ChecksumAlgorithm>,
+}
+
+impl Expected {
+    fn header_value(&self, name: &str) -> Option<&String> {
+        match name {
+            "crc32" => self.crc32.as_ref(),
+            "crc32c" => self.crc32c.as_ref(),
+            "crc64nvme" => self.crc64nvme.as_ref(),
+            "sha1" => self.sha1.as_ref(),
+            "sha256" => self.sha256.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+fn computed<'a>(sums: &'a Checksum, name: &str) -> Option<&'a String> {
+    match name {
+        "crc32" => sums.checksum_crc32.as_ref(),
+        "crc32c" => sums.checksum_crc32c.as_ref(),
+        "crc64nvme" => sums.checksum_crc64nvme.as_ref(),
+        "sha1" => sums.checksum_sha1.as_ref(),
+        "sha256" => sums.checksum_sha256.as_ref(),
+        _ => None,
+    }
+}
+
+fn enable(hasher: &mut ChecksumHasher, name: &str) {
+    match name {
+        "crc32" => hasher.crc32 = Some(Default::default()),
+        "crc32c" => hasher.crc32c = Some(Default::default()),
+        "crc64nvme" => hasher.crc64nvme = Some(Default::default()),
+        "sha1" => hasher.sha1 = Some(Default::default()),
+        "sha256" => hasher.sha256 = Some(Default::default()),
+        _ => {}
+    }
+}
+
+/// Wraps `body` so the requested checksums are computed as it streams, and returns the check
+/// to run once it is stored. `None` when the client asked for nothing.
+pub fn verified(
+    body: ByteStream,
+    expected: Expected,
+    headers: &HeaderMap,
+    trailers: Option<TrailingHeaders>,
+) -> Result<(ByteStream, Option<BodyCheck>), WriteError> {
+    let trailer_names: Vec<String> = headers
+        .get("x-amz-trailer")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(',').map(|s| s.trim().to_ascii_lowercase()).collect())
+        .unwrap_or_default();
+    let algorithm = expected.algorithm.as_ref().map(|a| a.as_str().to_ascii_lowercase());
+    let wanted: Vec<&'static str> = ALGORITHMS
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| {
+            expected.header_value(name).is_some()
+                || algorithm.as_deref() == Some(*name)
+                || trailer_names.iter().any(|t| t == &format!("x-amz-checksum-{name}"))
+        })
+        .collect();
+    if let Some(alg) = &algorithm {
+        if !ALGORITHMS.iter().any(|(name, _)| name == alg) {
+            return Err(WriteError::InvalidChecksum(format!("unsupported checksum algorithm {alg}")));
+        }
+    }
+    if wanted.is_empty() {
+        return Ok((body, None));
+    }
+    let mut hasher = ChecksumHasher::default();
+    for name in &wanted {
+        enable(&mut hasher, name);
+    }
+    let hasher = Arc::new(Mutex::new(Some(hasher)));
+    let feeding = hasher.clone();
+    let body: ByteStream = Box::pin(body.inspect_ok(move |chunk| {
+        if let Some(h) = feeding.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+            h.update(chunk);
+        }
+    }));
+    let check: BodyCheck = Box::new(move || {
+        let sums =
+            hasher.lock().unwrap_or_else(|p| p.into_inner()).take().map(ChecksumHasher::finalize).unwrap_or_default();
+        let trailed = trailers.and_then(|t| t.take()).unwrap_or_default();
+        let mut recorded = BTreeMap::new();
+        for name in wanted {
+            let Some(actual) = computed(&sums, name) else { continue };
+            let header = format!("x-amz-checksum-{name}");
+            let claimed = expected
+                .header_value(name)
+                .cloned()
+                .or_else(|| trailed.get(header.as_str()).and_then(|v| v.to_str().ok()).map(str::to_string));
+            if let Some(claimed) = claimed {
+                if claimed.trim() != actual {
+                    let label = ALGORITHMS.iter().find(|(n, _)| *n == name).map(|(_, l)| *l).unwrap_or(name);
+                    return Err(WriteError::BadChecksum { algorithm: label.to_string() });
+                }
+            }
+            recorded.insert(name.to_string(), actual.clone());
+        }
+        Ok(recorded)
+    });
+    Ok((body, Some(check)))
+}
+
+/// The recorded checksums of an object, as S3 answers them.
+pub fn to_dto(recorded: &BTreeMap<String, String>) -> Checksum {
+    Checksum {
+        checksum_crc32: recorded.get("crc32").cloned(),
+        checksum_crc32c: recorded.get("crc32c").cloned(),
+        checksum_crc64nvme: recorded.get("crc64nvme").cloned(),
+        checksum_sha1: recorded.get("sha1").cloned(),
+        checksum_sha256: recorded.get("sha256").cloned(),
+        ..Default::default()
+    }
+}

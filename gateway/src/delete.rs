@@ -1,0 +1,76 @@
+//! DeleteObject and DeleteObjects. The backing bytes go to the garbage collector's queue in
+//! the same transaction that removes the row.
+
+use s3s::dto::*;
+use s3s::{s3_error, S3Request, S3Response, S3Result};
+
+use crate::ctx::{check_version, object_key, ReqCtx};
+use crate::error::ResultExt;
+
+/// The most keys one DeleteObjects request may name.
+const MAX_DELETE_KEYS: usize = 1000;
+
+pub async fn delete_object(
+    cx: &ReqCtx<'_>,
+    req: S3Request<DeleteObjectInput>,
+) -> S3Result<S3Response<DeleteObjectOutput>> {
+    let input = req.input;
+    check_version(input.version_id.as_deref())?;
+    let bucket = cx.bucket(&input.bucket).await?;
+    let key = object_key(&input.key)?;
+    if input.if_match.is_some() {
+        let current = cx.core.catalog.object(cx.user, bucket.id, key.as_str()).await.s3()?;
+        crate::get::check_write_conditions(input.if_match.as_ref(), None, current.as_ref())?;
+    }
+    // Deleting a key that is not there succeeds, as in S3.
+    cx.core.catalog.delete_object_by_key(cx.user, bucket.id, key.as_str(), cx.core.settings.gc.grace).await.s3()?;
+    Ok(S3Response::new(DeleteObjectOutput::default()))
+}
+
+pub async fn delete_objects(
+    cx: &ReqCtx<'_>,
+    req: S3Request<DeleteObjectsInput>,
+) -> S3Result<S3Response<DeleteObjectsOutput>> {
+    let input = req.input;
+    let bucket = cx.bucket(&input.bucket).await?;
+    if input.delete.objects.len() > MAX_DELETE_KEYS {
+        return Err(s3_error!(MalformedXML, "DeleteObjects takes at most 1000 keys."));
+    }
+    let quiet = input.delete.quiet == Some(true);
+    let mut deleted = Vec::new();
+    let mut errors = Vec::new();
+    for id in input.delete.objects {
+        let failure = |code: &str, message: &str| Error {
+            code: Some(code.to_string()),
+            key: Some(id.key.clone()),
+            message: Some(message.to_string()),
+            version_id: id.version_id.clone(),
+        };
+        if check_version(id.version_id.as_deref()).is_err() {
+            errors.push(failure("NoSuchVersion", "The specified version does not exist."));
+            continue;
+        }
+        let Ok(key) = object_key(&id.key) else {
+            errors.push(failure("InvalidArgument", "Invalid key."));
+            continue;
+        };
+        match cx
+            .core
+            .catalog
+            .delete_object_by_key(cx.user, bucket.id, key.as_str(), cx.core.settings.gc.grace)
+            .await
+            .s3()
+        {
+            Ok(_) if !quiet => deleted.push(DeletedObject {
+                key: Some(id.key.clone()),
+                version_id: id.version_id.clone(),
+                ..Default::default()
+            }),
+            Ok(_) => {}
+            Err(e) => {
+                errors.push(failure(e.code().as_str(), e.message().unwrap_or("We encountered an internal error.")))
+            }
+        }
+    }
+    Ok(S3Response::new(DeleteObjectsOutput { deleted: Some(deleted), errors: Some(errors), ..Default::default() }))
+}

@@ -1,0 +1,112 @@
+//! Every internal error maps to one S3 error code, here and nowhere else.
+
+use std::io;
+
+use s3s::stream::aws_chunked_stream::AwsChunkedStreamError;
+use s3s::stream::upload_stream::UploadStreamError;
+use s3s::{s3_error, S3Error, S3ErrorCode};
+use tiergate_core::catalog::CatalogError;
+use tiergate_core::objects::{ReadError, WriteError};
+use tiergate_core::storage::StorageError;
+
+/// Converts a core error into the S3 error a client should see.
+pub trait IntoS3Error {
+    fn into_s3(self) -> S3Error;
+}
+
+impl IntoS3Error for CatalogError {
+    fn into_s3(self) -> S3Error {
+        match self {
+            CatalogError::Unavailable(m) => {
+                tracing::warn!(error = %m, "catalog unavailable");
+                s3_error!(ServiceUnavailable, "The catalog is unavailable; please retry.")
+            }
+            CatalogError::Conflict => s3_error!(OperationAborted, "A conflicting operation is in progress."),
+            other => internal(other),
+        }
+    }
+}
+
+impl IntoS3Error for StorageError {
+    fn into_s3(self) -> S3Error {
+        match self {
+            StorageError::Unavailable(m) => {
+                tracing::warn!(error = %m, "storage unavailable");
+                s3_error!(ServiceUnavailable, "The storage backend is unavailable; please retry.")
+            }
+            StorageError::NotFound => s3_error!(NoSuchKey),
+            StorageError::Body(e) => body_error(&e),
+            other => internal(other),
+        }
+    }
+}
+
+impl IntoS3Error for WriteError {
+    fn into_s3(self) -> S3Error {
+        match self {
+            WriteError::TooLarge { .. } => s3_error!(EntityTooLarge),
+            WriteError::BadDigest => {
+                s3_error!(BadDigest, "The Content-MD5 you specified did not match what we received.")
+            }
+            WriteError::BadChecksum { algorithm } => S3Error::with_message(
+                S3ErrorCode::BadDigest,
+                format!("The {algorithm} you specified did not match the calculated checksum."),
+            ),
+            WriteError::InvalidChecksum(m) => S3Error::with_message(S3ErrorCode::InvalidArgument, m),
+            WriteError::IncompleteBody { .. } => s3_error!(IncompleteBody),
+            WriteError::Body(e) => body_error(&e),
+            WriteError::InvalidPart(n) => S3Error::with_message(
+                S3ErrorCode::InvalidPart,
+                format!("Part {n} could not be found or its ETag does not match."),
+            ),
+            WriteError::InvalidPartOrder => s3_error!(InvalidPartOrder),
+            WriteError::EntityTooSmall(_) => s3_error!(EntityTooSmall),
+            WriteError::Storage(e) => e.into_s3(),
+            WriteError::Catalog(e) => e.into_s3(),
+        }
+    }
+}
+
+impl IntoS3Error for ReadError {
+    fn into_s3(self) -> S3Error {
+        match self {
+            ReadError::NotFound => s3_error!(NoSuchKey),
+            ReadError::Storage(e) => e.into_s3(),
+            ReadError::Catalog(e) => e.into_s3(),
+        }
+    }
+}
+
+/// The body failed while streaming: a chunk signature that did not verify, a body cut short.
+fn body_error(e: &io::Error) -> S3Error {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = e.get_ref().map(|e| e as _);
+    while let Some(err) = source {
+        if let Some(chunked) = err.downcast_ref::<AwsChunkedStreamError>() {
+            return S3Error::new(chunked.to_s3_error_code());
+        }
+        if let Some(upload) = err.downcast_ref::<UploadStreamError>() {
+            return S3Error::new(upload.to_s3_error_code());
+        }
+        if let Some(s3) = err.downcast_ref::<S3Error>() {
+            return S3Error::new(s3.code().clone());
+        }
+        source = err.source();
+    }
+    s3_error!(IncompleteBody, "The request body ended before it was complete.")
+}
+
+fn internal(e: impl std::fmt::Display) -> S3Error {
+    tracing::error!(error = %e, "internal error");
+    s3_error!(InternalError)
+}
+
+/// `.s3()` on results whose error maps to an S3 error.
+pub trait ResultExt<T> {
+    fn s3(self) -> Result<T, S3Error>;
+}
+
+impl<T, E: IntoS3Error> ResultExt<T> for Result<T, E> {
+    fn s3(self) -> Result<T, S3Error> {
+        self.map_err(IntoS3Error::into_s3)
+    }
+}

@@ -1,0 +1,199 @@
+//! GetObject and HeadObject: answered from the catalog row, bytes from whichever tier holds
+//! them; ranges, conditional requests and stored response headers.
+
+use s3s::dto::*;
+use s3s::{s3_error, S3Request, S3Response, S3Result};
+use tiergate_core::catalog::CatalogObject;
+use tiergate_core::storage::ByteRange;
+use time::OffsetDateTime;
+
+use crate::body::to_blob;
+use crate::checksum;
+use crate::ctx::{check_version, object_key, ReqCtx};
+use crate::error::ResultExt;
+use crate::timestamp;
+
+fn etag_matches(condition: &ETagCondition, etag: &str) -> bool {
+    match condition {
+        ETagCondition::Any => true,
+        ETagCondition::ETag(e) => e.value() == etag,
+    }
+}
+
+fn seconds(ms: i64) -> i64 {
+    ms.div_euclid(1000)
+}
+
+fn unix(t: &Timestamp) -> i64 {
+    OffsetDateTime::from(t.clone()).unix_timestamp()
+}
+
+/// Conditional GET/HEAD (RFC 9110 §13.2.2): 412 PreconditionFailed or 304 NotModified.
+pub fn check_read_conditions(
+    object: &CatalogObject,
+    if_match: Option<&ETagCondition>,
+    if_none_match: Option<&ETagCondition>,
+    if_modified_since: Option<&Timestamp>,
+    if_unmodified_since: Option<&Timestamp>,
+) -> S3Result<()> {
+    let modified = seconds(object.created_at);
+    match (if_match, if_unmodified_since) {
+        (Some(c), _) if !etag_matches(c, &object.etag) => return Err(s3_error!(PreconditionFailed)),
+        (None, Some(t)) if modified > unix(t) => return Err(s3_error!(PreconditionFailed)),
+        _ => {}
+    }
+    match (if_none_match, if_modified_since) {
+        (Some(c), _) if etag_matches(c, &object.etag) => Err(s3_error!(NotModified)),
+        (None, Some(t)) if modified <= unix(t) => Err(s3_error!(NotModified)),
+        _ => Ok(()),
+    }
+}
+
+/// Conditional writes: `If-None-Match: *` creates only; `If-Match` overwrites only that ETag.
+pub fn check_write_conditions(
+    if_match: Option<&ETagCondition>,
+    if_none_match: Option<&ETagCondition>,
+    current: Option<&CatalogObject>,
+) -> S3Result<()> {
+    if let Some(c) = if_none_match {
+        if current.is_some_and(|o| etag_matches(c, &o.etag)) {
+            return Err(s3_error!(PreconditionFailed, "At least one of the pre-conditions you specified did not hold"));
+        }
+    }
+    if let Some(c) = if_match {
+        match current {
+            None => return Err(s3_error!(NoSuchKey)),
+            Some(o) if !etag_matches(c, &o.etag) => {
+                return Err(s3_error!(
+                    PreconditionFailed,
+                    "At least one of the pre-conditions you specified did not hold"
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// The caller's current object `key` in `bucket`, or `NoSuchKey`.
+pub async fn find_object(cx: &ReqCtx<'_>, bucket: &str, key: &str) -> S3Result<CatalogObject> {
+    let bucket = cx.bucket(bucket).await?;
+    let key = object_key(key)?;
+    cx.core
+        .catalog
+        .object(cx.user, bucket.id, key.as_str())
+        .await
+        .s3()?
+        .ok_or_else(|| s3_error!(NoSuchKey, "The specified key does not exist."))
+}
+
+fn storage_class(cx: &ReqCtx<'_>, object: &CatalogObject) -> StorageClass {
+    StorageClass::from(cx.core.tier(object.tier).storage_class.clone())
+}
+
+fn header(object: &CatalogObject, name: &str) -> Option<String> {
+    object.headers.get(name).cloned()
+}
+
+fn check_part_number(object: &CatalogObject, part_number: Option<i32>) -> S3Result<()> {
+    match part_number {
+        None => Ok(()),
+        Some(1) if !object.etag.contains('-') => Ok(()),
+        Some(n) if n < 1 => Err(s3_error!(InvalidArgument, "Part number must be a positive integer.")),
+        Some(_) => Err(s3_error!(NotImplemented, "Reading one part of a multipart object is not supported.")),
+    }
+}
+
+pub async fn get_object(cx: &ReqCtx<'_>, req: S3Request<GetObjectInput>) -> S3Result<S3Response<GetObjectOutput>> {
+    let input = req.input;
+    check_version(input.version_id.as_deref())?;
+    if input.sse_customer_algorithm.is_some() {
+        return Err(s3_error!(NotImplemented, "Server-side encryption is not supported."));
+    }
+    let object = find_object(cx, &input.bucket, &input.key).await?;
+    check_part_number(&object, input.part_number)?;
+    check_read_conditions(
+        &object,
+        input.if_match.as_ref(),
+        input.if_none_match.as_ref(),
+        input.if_modified_since.as_ref(),
+        input.if_unmodified_since.as_ref(),
+    )?;
+    let range = match &input.range {
+        None => None,
+        Some(r) => {
+            let r =
+                r.check(object.size).map_err(|_| s3_error!(InvalidRange, "The requested range is not satisfiable"))?;
+            Some(ByteRange { start: r.start, end_inclusive: r.end - 1 })
+        }
+    };
+    let (object, stream) = cx.core.open_object(&object, range).await.s3()?;
+    let sums = match (&input.checksum_mode, range) {
+        (Some(mode), None) if mode.as_str() == ChecksumMode::ENABLED => checksum::to_dto(&object.checksums),
+        _ => Checksum::default(),
+    };
+    let (content_length, content_range) = match range {
+        Some(r) => (r.len(), Some(format!("bytes {}-{}/{}", r.start, r.end_inclusive, object.size))),
+        None => (object.size, None),
+    };
+    Ok(S3Response::new(GetObjectOutput {
+        body: Some(to_blob(stream)),
+        content_length: Some(content_length as i64),
+        content_range,
+        accept_ranges: Some("bytes".into()),
+        e_tag: Some(ETag::Strong(object.etag.clone())),
+        last_modified: Some(timestamp(object.created_at)),
+        content_type: object.content_type.clone(),
+        cache_control: header(&object, "cache-control"),
+        content_disposition: header(&object, "content-disposition"),
+        content_encoding: header(&object, "content-encoding"),
+        content_language: header(&object, "content-language"),
+        expires: header(&object, "expires"),
+        metadata: (!object.user_metadata.is_empty()).then(|| object.user_metadata.clone().into_iter().collect()),
+        storage_class: Some(storage_class(cx, &object)),
+        checksum_crc32: sums.checksum_crc32,
+        checksum_crc32c: sums.checksum_crc32c,
+        checksum_crc64nvme: sums.checksum_crc64nvme,
+        checksum_sha1: sums.checksum_sha1,
+        checksum_sha256: sums.checksum_sha256,
+        ..Default::default()
+    }))
+}
+
+pub async fn head_object(cx: &ReqCtx<'_>, req: S3Request<HeadObjectInput>) -> S3Result<S3Response<HeadObjectOutput>> {
+    let input = req.input;
+    check_version(input.version_id.as_deref())?;
+    let object = find_object(cx, &input.bucket, &input.key).await?;
+    check_part_number(&object, input.part_number)?;
+    check_read_conditions(
+        &object,
+        input.if_match.as_ref(),
+        input.if_none_match.as_ref(),
+        input.if_modified_since.as_ref(),
+        input.if_unmodified_since.as_ref(),
+    )?;
+    let sums = match &input.checksum_mode {
+        Some(mode) if mode.as_str() == ChecksumMode::ENABLED => checksum::to_dto(&object.checksums),
+        _ => Checksum::default(),
+    };
+    Ok(S3Response::new(HeadObjectOutput {
+        content_length: Some(object.size as i64),
+        accept_ranges: Some("bytes".into()),
+        e_tag: Some(ETag::Strong(object.etag.clone())),
+        last_modified: Some(timestamp(object.created_at)),
+        content_type: object.content_type.clone(),
+        cache_control: header(&object, "cache-control"),
+        content_disposition: header(&object, "content-disposition"),
+        content_encoding: header(&object, "content-encoding"),
+        content_language: header(&object, "content-language"),
+        expires: header(&object, "expires"),
+        metadata: (!object.user_metadata.is_empty()).then(|| object.user_metadata.clone().into_iter().collect()),
+        storage_class: Some(storage_class(cx, &object)),
+        checksum_crc32: sums.checksum_crc32,
+        checksum_crc32c: sums.checksum_crc32c,
+        checksum_crc64nvme: sums.checksum_crc64nvme,
+        checksum_sha1: sums.checksum_sha1,
+        checksum_sha256: sums.checksum_sha256,
+        ..Default::default()
+    }))
+}
