@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use futures::{Stream, TryStreamExt};
+use futures::{Stream, StreamExt, TryStreamExt};
 use s3s::dto::StreamingBlob;
 use tiergate_core::storage::ByteStream;
 
@@ -21,15 +21,15 @@ pub fn from_blob(blob: Option<StreamingBlob>) -> ByteStream {
 /// A core byte stream as a response body. s3s asks for `Sync`; `SyncWrapper` gives it, since
 /// the stream is only ever polled through `&mut`.
 pub fn to_blob(stream: ByteStream) -> StreamingBlob {
-    StreamingBlob::wrap(SyncStream(sync_wrapper::SyncWrapper::new(stream)))
+    StreamingBlob::wrap(SyncStream(sync_wrapper::SyncWrapper::new(stream.fuse())))
 }
 
-struct SyncStream(sync_wrapper::SyncWrapper<ByteStream>);
+struct SyncStream(sync_wrapper::SyncWrapper<futures::stream::Fuse<ByteStream>>);
 
 impl Stream for SyncStream {
     type Item = Result<Bytes, io::Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.0.get_mut().as_mut().poll_next(cx)
+        Pin::new(self.0.get_mut()).poll_next(cx)
     }
 }

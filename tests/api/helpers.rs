@@ -134,12 +134,15 @@ impl TestAppBuilder {
         let dir = tempfile::tempdir().unwrap();
         let listener = StdListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
+        let gateway_listener = StdListener::bind("127.0.0.1:0").unwrap();
+        let gateway_addr = gateway_listener.local_addr().unwrap();
         let catalog_url = match self.catalog {
             CatalogChoice::Sqlite => format!("sqlite://{}/catalog.db?mode=rwc", dir.path().display()),
             CatalogChoice::Postgres => fresh_postgres_db().await?,
         };
         let mut toml = format!(
             "[server]\ndata_dir = \"{data}\"\ncontrol_plane_addr = \"{addr}\"\npublic_url = \"http://{addr}\"\n\
+             gateway_addr = \"{gateway_addr}\"\ngateway_public_url = \"http://{gateway_addr}\"\n\
              [catalog]\nurl = \"{catalog_url}\"\nmax_connections = 8\n\
              [gc]\ninterval = \"100ms\"\ngrace = \"0s\"\n",
             data = dir.path().display()
@@ -169,16 +172,24 @@ impl TestAppBuilder {
             let core = core.clone();
             async move { core.run_gc(gc_rx).await }
         });
+        let (gateway_stop, gateway_stopped) = oneshot::channel::<()>();
         tokio::spawn(tiergate_control_plane::serve(core.clone(), listener, async move {
             let _ = stopped.await;
         }));
+        gateway_listener.set_nonblocking(true).unwrap();
+        let gateway_listener = tokio::net::TcpListener::from_std(gateway_listener).unwrap();
+        tokio::spawn(tiergate_gateway::serve(core.clone(), gateway_listener, async move {
+            let _ = gateway_stopped.await;
+        }));
         Some(TestApp {
             address: format!("http://{addr}"),
+            gateway: format!("http://{gateway_addr}"),
             api: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
             core,
             dir,
             hot_s3,
             _stop: stop,
+            _gateway_stop: gateway_stop,
             _gc_stop: gc_stop,
         })
     }
@@ -187,12 +198,15 @@ impl TestAppBuilder {
 /// A running application and what a test needs to speak to it.
 pub struct TestApp {
     pub address: String,
+    /// The S3 endpoint.
+    pub gateway: String,
     /// A client that does not follow redirects (to see them).
     pub api: reqwest::Client,
     pub core: Core,
     pub dir: tempfile::TempDir,
     pub hot_s3: Option<(S3Target, String)>,
     _stop: oneshot::Sender<()>,
+    _gateway_stop: oneshot::Sender<()>,
     _gc_stop: tokio::sync::watch::Sender<bool>,
 }
 
@@ -287,6 +301,25 @@ impl TestApp {
         let res = self.get("/api/files", token).await;
         assert_eq!(res.status(), StatusCode::OK);
         res.json().await.unwrap()
+    }
+
+    /// Temporary S3 credentials of a logged-in user, from `POST /api/credentials`.
+    pub async fn credentials(&self, token: &str) -> (String, String) {
+        let res = self.api.post(self.url("/api/credentials")).bearer_auth(token).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let body: Value = res.json().await.unwrap();
+        (body["access_key_id"].as_str().unwrap().to_string(), body["secret_access_key"].as_str().unwrap().to_string())
+    }
+
+    /// An S3 client of the gateway with these credentials.
+    pub fn s3_with(&self, access_key: &str, secret: &str) -> aws_sdk_s3::Client {
+        S3Target { endpoint: self.gateway.clone(), access_key: access_key.into(), secret_key: secret.into() }.client()
+    }
+
+    /// An S3 client of the gateway for a logged-in user.
+    pub async fn s3(&self, user: &TestUser) -> aws_sdk_s3::Client {
+        let (id, secret) = self.credentials(&user.token).await;
+        self.s3_with(&id, &secret)
     }
 
     /// The backing objects the hot tier holds (whatever their state in the catalog).

@@ -4,5 +4,8 @@ mod auth;
 mod faults;
 mod files;
 mod helpers;
+mod s3_auth;
+mod s3_isolation;
+mod s3_objects;
 mod settings;
 mod walk;

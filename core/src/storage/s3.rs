@@ -70,6 +70,8 @@ where
 struct SizedBody {
     inner: sync_wrapper::SyncWrapper<ByteStream>,
     remaining: u64,
+    /// The client may poll again after the end; the stream underneath must not be.
+    done: bool,
 }
 
 impl http_body::Body for SizedBody {
@@ -78,15 +80,28 @@ impl http_body::Body for SizedBody {
 
     fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
         let this = &mut *self;
+        if this.done {
+            return Poll::Ready(None);
+        }
         match this.inner.get_mut().as_mut().poll_next(cx) {
             Poll::Ready(Some(Ok(chunk))) => {
                 this.remaining = this.remaining.saturating_sub(chunk.len() as u64);
                 Poll::Ready(Some(Ok(Frame::data(chunk))))
             }
-            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e))),
-            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Ready(Some(Err(e))) => {
+                this.done = true;
+                Poll::Ready(Some(Err(e)))
+            }
+            Poll::Ready(None) => {
+                this.done = true;
+                Poll::Ready(None)
+            }
             Poll::Pending => Poll::Pending,
         }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.done
     }
 
     fn size_hint(&self) -> SizeHint {
@@ -95,7 +110,11 @@ impl http_body::Body for SizedBody {
 }
 
 fn sized_body(stream: ByteStream, len: u64) -> SdkByteStream {
-    SdkByteStream::from_body_1_x(SizedBody { inner: sync_wrapper::SyncWrapper::new(stream), remaining: len })
+    SdkByteStream::from_body_1_x(SizedBody {
+        inner: sync_wrapper::SyncWrapper::new(stream),
+        remaining: len,
+        done: false,
+    })
 }
 
 fn chunks_body(chunks: Vec<Bytes>) -> (SdkByteStream, u64) {
@@ -105,13 +124,16 @@ fn chunks_body(chunks: Vec<Bytes>) -> (SdkByteStream, u64) {
 }
 
 fn sdk_stream_to_ours(body: SdkByteStream) -> ByteStream {
-    Box::pin(futures::stream::unfold(body, |mut body| async move {
-        match body.try_next().await {
-            Ok(Some(chunk)) => Some((Ok(chunk), body)),
-            Ok(None) => None,
-            Err(e) => Some((Err(io::Error::other(e)), body)),
-        }
-    }))
+    Box::pin(
+        futures::stream::unfold(body, |mut body| async move {
+            match body.try_next().await {
+                Ok(Some(chunk)) => Some((Ok(chunk), body)),
+                Ok(None) => None,
+                Err(e) => Some((Err(io::Error::other(e)), body)),
+            }
+        })
+        .fuse(),
+    )
 }
 
 /// Reads from `body` until at least `want` bytes are held or the body ends.

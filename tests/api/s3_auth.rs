@@ -1,0 +1,246 @@
+//! Credentials over S3: derived keys, long-lived keys and their revocation, STS, and the
+//! signatures that must be refused.
+
+use std::time::Duration;
+
+use aws_sdk_s3::error::ProvideErrorMetadata;
+use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::primitives::ByteStream;
+use reqwest::StatusCode;
+use serde_json::Value;
+use tiergate_core::catalog::now_ms;
+use tiergate_core::domain::UserId;
+use tiergate_core::identity::DerivedKey;
+
+use crate::helpers::TestApp;
+
+async fn error_code(res: reqwest::Response) -> (u16, String) {
+    let status = res.status().as_u16();
+    let body = res.text().await.unwrap();
+    let code = body.split("<Code>").nth(1).and_then(|s| s.split("</Code>").next()).unwrap_or("").to_string();
+    (status, code)
+}
+
+fn sdk_code<E: ProvideErrorMetadata>(e: &E) -> String {
+    e.code().unwrap_or("<none>").to_string()
+}
+
+#[tokio::test]
+async fn temporary_credentials_work_and_wrong_ones_are_refused() {
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    let (id, secret) = app.credentials(&user.token).await;
+    let s3 = app.s3_with(&id, &secret);
+    s3.put_object().bucket("files").key("a.txt").body(ByteStream::from_static(b"a")).send().await.unwrap();
+
+    // Wrong secret.
+    let e = app.s3_with(&id, "not-the-secret").list_buckets().send().await.unwrap_err();
+    assert_eq!(sdk_code(&e.into_service_error()), "SignatureDoesNotMatch");
+    // A key we never issued.
+    let e = app.s3_with("AKIAIOSFODNN7EXAMPLE", "x").list_buckets().send().await.unwrap_err();
+    assert_eq!(sdk_code(&e.into_service_error()), "InvalidAccessKeyId");
+    // An expired key, correctly signed: refused before anything runs.
+    let me: Value = app.get("/api/auth/me", &user.token).await.json().await.unwrap();
+    let expired = DerivedKey::new(UserId(me["user_id"].as_i64().unwrap()), now_ms() / 1000 - 1, 0);
+    let expired_secret = app.core.identity.derived_secret(&expired.access_key_id);
+    let e = app.s3_with(&expired.access_key_id, &expired_secret).list_buckets().send().await.unwrap_err();
+    assert_eq!(sdk_code(&e.into_service_error()), "ExpiredToken");
+    // Anonymous requests.
+    let res = reqwest::get(format!("{}/files/a.txt", app.gateway)).await.unwrap();
+    assert_eq!(error_code(res).await, (403, "AccessDenied".into()));
+    // Temporary credentials for the token's life.
+    let res = app.api.post(app.url("/api/credentials")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn long_lived_keys_are_listed_without_secrets_and_revocation_is_immediate() {
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    let other = app.user().await;
+    let res = app
+        .api
+        .post(app.url("/api/keys"))
+        .bearer_auth(&user.token)
+        .json(&serde_json::json!({ "description": "backup job" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let key: Value = res.json().await.unwrap();
+    let (id, access, secret) = (
+        key["id"].as_i64().unwrap(),
+        key["access_key_id"].as_str().unwrap(),
+        key["secret_access_key"].as_str().unwrap(),
+    );
+    let s3 = app.s3_with(access, secret);
+    s3.list_buckets().send().await.unwrap();
+
+    let listed: Value = app.get("/api/keys", &user.token).await.json().await.unwrap();
+    assert_eq!(listed["keys"][0]["access_key_id"], access);
+    assert_eq!(listed["keys"][0]["description"], "backup job");
+    assert_eq!(listed["keys"][0]["status"], "active");
+    assert!(listed["keys"][0].get("secret_access_key").is_none(), "the secret is shown once");
+    let others: Value = app.get("/api/keys", &other.token).await.json().await.unwrap();
+    assert_eq!(others["keys"].as_array().unwrap().len(), 0);
+
+    // Another user cannot revoke it; its owner can, and it stops working at once.
+    assert_eq!(app.delete(&format!("/api/keys/{id}"), &other.token).await.status(), StatusCode::NOT_FOUND);
+    s3.list_buckets().send().await.unwrap();
+    assert_eq!(app.delete(&format!("/api/keys/{id}"), &user.token).await.status(), StatusCode::NO_CONTENT);
+    let e = s3.list_buckets().send().await.unwrap_err();
+    assert_eq!(sdk_code(&e.into_service_error()), "InvalidAccessKeyId");
+    let listed: Value = app.get("/api/keys", &user.token).await.json().await.unwrap();
+    assert_eq!(listed["keys"][0]["status"], "revoked");
+    assert_eq!(app.delete("/api/keys/999999", &user.token).await.status(), StatusCode::NOT_FOUND);
+
+    let res = app
+        .api
+        .post(app.url("/api/keys"))
+        .bearer_auth(&user.token)
+        .json(&serde_json::json!({"expires_in": -5}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn presigned_urls_are_checked() {
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    let s3 = app.s3(&user).await;
+    s3.put_object().bucket("files").key("doc.txt").body(ByteStream::from_static(b"document")).send().await.unwrap();
+
+    let presigned = s3
+        .get_object()
+        .bucket("files")
+        .key("doc.txt")
+        .presigned(PresigningConfig::expires_in(Duration::from_secs(300)).unwrap())
+        .await
+        .unwrap();
+    let res = reqwest::get(presigned.uri()).await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), b"document");
+
+    // A presigned PUT stores an object.
+    let put = s3
+        .put_object()
+        .bucket("files")
+        .key("uploaded.txt")
+        .presigned(PresigningConfig::expires_in(Duration::from_secs(300)).unwrap())
+        .await
+        .unwrap();
+    let res = reqwest::Client::new().put(put.uri()).body("via presigned put").send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let got = s3.get_object().bucket("files").key("uploaded.txt").send().await.unwrap();
+    assert_eq!(got.body.collect().await.unwrap().into_bytes().as_ref(), b"via presigned put");
+
+    // Expired.
+    let short = s3
+        .get_object()
+        .bucket("files")
+        .key("doc.txt")
+        .presigned(PresigningConfig::expires_in(Duration::from_secs(1)).unwrap())
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let (status, code) = error_code(reqwest::get(short.uri()).await.unwrap()).await;
+    assert_eq!((status, code.as_str()), (403, "AccessDenied"));
+
+    // A signed header with another value: the signature no longer matches.
+    let with_meta = s3
+        .put_object()
+        .bucket("files")
+        .key("meta.txt")
+        .metadata("owner", "alice")
+        .presigned(PresigningConfig::expires_in(Duration::from_secs(300)).unwrap())
+        .await
+        .unwrap();
+    let mut req = reqwest::Client::new().put(with_meta.uri()).body("x");
+    for (name, value) in with_meta.headers() {
+        let value = if name == "x-amz-meta-owner" { "mallory" } else { value };
+        req = req.header(name, value);
+    }
+    let (status, code) = error_code(req.send().await.unwrap()).await;
+    assert_eq!((status, code.as_str()), (403, "SignatureDoesNotMatch"));
+
+    // An x-amz-* header that was not signed is refused, not silently stored.
+    let res =
+        reqwest::Client::new().put(put.uri()).header("x-amz-meta-unsigned", "sneaky").body("y").send().await.unwrap();
+    let (status, _) = error_code(res).await;
+    assert_eq!(status, 403);
+    let head = s3.head_object().bucket("files").key("uploaded.txt").send().await.unwrap();
+    assert!(head.metadata().is_none_or(|m| !m.contains_key("unsigned")));
+    assert!(s3.head_object().bucket("files").key("meta.txt").send().await.is_err(), "the tampered PUT stored nothing");
+}
+
+fn xml_field(body: &str, name: &str) -> String {
+    body.split(&format!("<{name}>"))
+        .nth(1)
+        .and_then(|s| s.split(&format!("</{name}>")).next())
+        .unwrap_or("")
+        .to_string()
+}
+
+#[tokio::test]
+async fn sts_assume_role_with_web_identity_gives_working_credentials() {
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    let client = reqwest::Client::new();
+
+    // Form body.
+    let res = client
+        .post(&app.gateway)
+        .form(&[
+            ("Action", "AssumeRoleWithWebIdentity"),
+            ("Version", "2011-06-15"),
+            ("WebIdentityToken", user.token.as_str()),
+            ("DurationSeconds", "900"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body = res.text().await.unwrap();
+    let (id, secret) = (xml_field(&body, "AccessKeyId"), xml_field(&body, "SecretAccessKey"));
+    assert!(!xml_field(&body, "SessionToken").is_empty());
+    let expiration =
+        time::OffsetDateTime::parse(&xml_field(&body, "Expiration"), &time::format_description::well_known::Rfc3339)
+            .unwrap();
+    let in_secs = (expiration - time::OffsetDateTime::now_utc()).whole_seconds();
+    assert!((890..=900).contains(&in_secs), "DurationSeconds honoured: {in_secs}");
+    app.s3_with(&id, &secret).list_buckets().send().await.unwrap();
+
+    // Query string, and a duration beyond the login's life is cut to it.
+    let url = format!(
+        "{}/?Action=AssumeRoleWithWebIdentity&Version=2011-06-15&DurationSeconds=604800&WebIdentityToken={}",
+        app.gateway, user.token
+    );
+    let body = client.post(&url).send().await.unwrap().text().await.unwrap();
+    let expiration =
+        time::OffsetDateTime::parse(&xml_field(&body, "Expiration"), &time::format_description::well_known::Rfc3339)
+            .unwrap();
+    assert!((expiration - time::OffsetDateTime::now_utc()).whole_seconds() <= 24 * 3600);
+
+    // A bad token.
+    let res = client
+        .post(&app.gateway)
+        .form(&[("Action", "AssumeRoleWithWebIdentity"), ("WebIdentityToken", "nope")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("InvalidIdentityToken"));
+    let res = client
+        .post(&app.gateway)
+        .form(&[
+            ("Action", "AssumeRoleWithWebIdentity"),
+            ("WebIdentityToken", user.token.as_str()),
+            ("DurationSeconds", "10"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+}
