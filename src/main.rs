@@ -30,6 +30,11 @@ enum Command {
     ControlPlane,
     /// Run the S3 gateway alone.
     Gateway,
+    /// Run the tiering scheduler alone, or one pass with `run-now`.
+    Tiering {
+        #[command(subcommand)]
+        action: Option<TieringAction>,
+    },
     /// Apply the catalog migrations and exit.
     Migrate,
 }
@@ -46,10 +51,28 @@ async fn main() -> anyhow::Result<()> {
             println!("catalog migrated");
             Ok(())
         }
-        Command::Serve => run(settings, Parts { control_plane: true, gateway: true, gc: true }).await,
-        Command::ControlPlane => run(settings, Parts { control_plane: true, gateway: false, gc: true }).await,
-        Command::Gateway => run(settings, Parts { control_plane: false, gateway: true, gc: false }).await,
+        Command::Serve => run(settings, Parts { control_plane: true, gateway: true, gc: true, scheduler: true }).await,
+        Command::ControlPlane => {
+            run(settings, Parts { control_plane: true, gateway: false, gc: true, scheduler: false }).await
+        }
+        Command::Gateway => {
+            run(settings, Parts { control_plane: false, gateway: true, gc: false, scheduler: false }).await
+        }
+        Command::Tiering { action: None } => {
+            run(settings, Parts { control_plane: false, gateway: false, gc: true, scheduler: true }).await
+        }
+        Command::Tiering { action: Some(TieringAction::RunNow { dry_run }) } => run_now(settings, dry_run).await,
     }
+}
+
+#[derive(Subcommand)]
+enum TieringAction {
+    /// Run one tiering pass now and print what it moved.
+    RunNow {
+        /// List what would move, and move nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 /// Which parts a process runs.
@@ -57,6 +80,65 @@ struct Parts {
     control_plane: bool,
     gateway: bool,
     gc: bool,
+    scheduler: bool,
+}
+
+/// One tiering pass, with a progress bar on a terminal; exits non-zero unless it succeeded.
+async fn run_now(settings: Settings, dry_run: bool) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    let core = Core::open(settings).await.context("could not start")?;
+    if dry_run {
+        let created_before = tiergate_core::catalog::now_ms()
+            - i64::try_from(core.settings.tiering.min_age.as_millis()).unwrap_or(i64::MAX);
+        let mut after = 0;
+        loop {
+            let batch = core.catalog.tiering_candidates(created_before, after, 500).await?;
+            let Some(last) = batch.last() else { break };
+            after = last.id;
+            for o in &batch {
+                println!("would move  {}/{}  ({} bytes)", o.bucket, o.key, o.size);
+            }
+        }
+    }
+    let bar = std::io::stdout().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} objects  {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let progress = bar.clone().map(|bar| {
+        std::sync::Arc::new(move |p: tiergate_tiering::Progress| {
+            bar.set_length(p.candidates.max(0) as u64);
+            bar.set_position(p.done.max(0) as u64);
+            bar.set_message(format!("{} moved, {} failed, {} bytes", p.moved, p.failed, p.bytes_moved));
+        }) as std::sync::Arc<dyn Fn(tiergate_tiering::Progress) + Send + Sync>
+    });
+    let options = tiergate_tiering::PassOptions { dry_run, progress, ..tiergate_tiering::PassOptions::new("cli") };
+    let run = tiergate_tiering::run_pass(&core, options).await?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    println!(
+        "tiering run {}: {} — {} candidates, {} moved, {} failed, {} bytes moved{}",
+        run.id,
+        run.status,
+        run.candidates,
+        run.moved,
+        run.failed,
+        run.bytes_moved,
+        run.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default()
+    );
+    for f in core.catalog.tiering_failures(run.id).await? {
+        println!("  failed  {}/{}: {}", f.bucket, f.key, f.reason);
+    }
+    core.catalog.close().await;
+    if run.status == "succeeded" {
+        Ok(())
+    } else {
+        anyhow::bail!("the tiering pass ended {}", run.status)
+    }
 }
 
 async fn run(settings: Settings, parts: Parts) -> anyhow::Result<()> {
@@ -95,6 +177,20 @@ async fn run(settings: Settings, parts: Parts) -> anyhow::Result<()> {
         println!("  S3 endpoint:            {} (path-style; region us-east-1)", server.gateway_public_url);
         tracing::info!(addr = %server.gateway_addr, "S3 gateway listening");
         tasks.spawn(tiergate_gateway::serve(core.clone(), listener, stopped(stop_rx.clone())));
+    }
+    if parts.scheduler {
+        let schedule = tiergate_tiering::schedule_of(&core).map_err(anyhow::Error::msg)?;
+        if let Some(next) = schedule.next_after(chrono::Utc::now()) {
+            println!(
+                "  Next tiering pass:      {} ({} {})",
+                next.to_rfc3339(),
+                core.settings.tiering.schedule,
+                core.settings.tiering.timezone
+            );
+        }
+        let core = core.clone();
+        let stop = stop_rx.clone();
+        tasks.spawn(async move { tiergate_tiering::run_scheduler(core, stop).await.map_err(std::io::Error::other) });
     }
     println!("  Catalog:                {:?}", core.catalog.kind());
     println!("  Hot tier:               {} ({})", core.hot.label, core.hot.backend.kind());

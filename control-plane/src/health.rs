@@ -41,3 +41,18 @@ pub async fn readyz(State(app): State<AppState>) -> (StatusCode, Json<Value>) {
         )
     }
 }
+
+/// `GET /metrics`: Prometheus text; the per-tier gauges are read from the catalog now.
+pub async fn metrics(State(app): State<AppState>) -> (StatusCode, [(axum::http::HeaderName, &'static str); 1], String) {
+    let m = tiergate_core::metrics::metrics();
+    match app.core.catalog.tier_totals(None).await {
+        Ok(totals) => {
+            for (tier, t) in totals {
+                m.objects.with_label_values(&[tier.as_str()]).set(t.objects as f64);
+                m.bytes.with_label_values(&[tier.as_str()]).set(t.bytes as f64);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "metrics: could not read the catalog"),
+    }
+    (StatusCode::OK, [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], m.render())
+}

@@ -5,6 +5,7 @@ pub mod credentials;
 pub mod error;
 pub mod files;
 pub mod health;
+pub mod tiering;
 
 use std::future::Future;
 use std::time::Duration;
@@ -55,6 +56,10 @@ pub fn router(core: Core) -> Router {
         .route("/credentials", post(credentials::temporary))
         .route("/keys", post(credentials::create_key).get(credentials::list_keys))
         .route("/keys/{id}", axum::routing::delete(credentials::revoke_key))
+        .route("/tiering/summary", get(tiering::summary))
+        .route("/tiering/runs", get(tiering::runs))
+        .route("/tiering/runs/{id}", get(tiering::run))
+        .route("/tiering/run", post(tiering::run_now))
         .fallback(|| async { ApiError::not_found("route") })
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT));
 

@@ -8,6 +8,8 @@ use tokio::sync::watch;
 use crate::Core;
 
 const BATCH: i64 = 100;
+/// How long a collector holds the entries it took.
+const HOLD: Duration = Duration::from_secs(300);
 
 fn backoff(attempts: i64) -> Duration {
     Duration::from_secs(10u64.saturating_mul(1 << attempts.clamp(0, 9)).min(3600))
@@ -18,7 +20,7 @@ impl Core {
     pub async fn collect_garbage(&self) -> Result<usize, crate::catalog::CatalogError> {
         let mut removed = 0;
         loop {
-            let due = self.catalog.gc_due(BATCH).await?;
+            let due = self.catalog.gc_claim(BATCH, HOLD).await?;
             let n = due.len();
             let mut progressed = false;
             for entry in due {

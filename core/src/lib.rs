@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod domain;
 pub mod gc;
 pub mod identity;
+pub mod metrics;
 pub mod multipart;
 pub mod objects;
 pub mod settings;

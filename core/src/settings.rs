@@ -163,6 +163,9 @@ pub struct TieringSettings {
     pub batch_size: u32,
     pub concurrency: u32,
     pub delete_hot_after_copy: bool,
+    /// How long a pass's claim to be the only one lasts without being renewed (a pass that
+    /// dies holds off the next one this long).
+    pub lease_ttl: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -274,6 +277,8 @@ struct RawTiering {
     batch_size: u32,
     concurrency: u32,
     delete_hot_after_copy: bool,
+    #[serde(with = "humantime_serde")]
+    lease_ttl: Duration,
 }
 
 #[derive(Deserialize)]
@@ -366,6 +371,9 @@ impl Settings {
         if raw.tiering.batch_size == 0 {
             return Err(invalid("tiering.batch_size", "must be at least 1"));
         }
+        if raw.tiering.lease_ttl < Duration::from_millis(300) {
+            return Err(invalid("tiering.lease_ttl", "must be at least 300ms"));
+        }
         if raw.tiering.concurrency == 0 {
             return Err(invalid("tiering.concurrency", "must be at least 1"));
         }
@@ -402,6 +410,7 @@ impl Settings {
                 batch_size: raw.tiering.batch_size,
                 concurrency: raw.tiering.concurrency,
                 delete_hot_after_copy: raw.tiering.delete_hot_after_copy,
+                lease_ttl: raw.tiering.lease_ttl,
             },
             gc: GcSettings { interval: raw.gc.interval, grace: raw.gc.grace },
         })

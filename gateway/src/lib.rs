@@ -28,6 +28,22 @@ use tokio::net::TcpListener;
 
 pub use s3::Gateway;
 
+/// Counts and times one S3 operation; the status is what the client will see.
+pub(crate) fn observe(op: &str, started: std::time::Instant, error: Option<&s3s::S3Error>) {
+    let status = match error {
+        None => 200,
+        Some(e) => {
+            e.status_code().map(|s| s.as_u16()).unwrap_or_else(|| e.code().status_code().map_or(500, |s| s.as_u16()))
+        }
+    };
+    let m = tiergate_core::metrics::metrics();
+    m.s3_requests.with_label_values(&[op, &status.to_string()]).inc();
+    m.s3_request_duration.with_label_values(&[op]).observe(started.elapsed().as_secs_f64());
+    if status >= 500 {
+        tracing::warn!(op, status, "S3 request failed");
+    }
+}
+
 /// S3 timestamps from catalog milliseconds.
 pub(crate) fn timestamp(ms: i64) -> s3s::dto::Timestamp {
     let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)

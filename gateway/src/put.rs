@@ -76,8 +76,9 @@ pub fn refuse_unsupported(
     Ok(())
 }
 
-/// Checks a requested storage class: the classes our tiers report are accepted (every write
-/// lands in the hot tier and moves by the tiering policy); others are refused.
+/// Checks a requested storage class: STANDARD and the hot tier's class are accepted (every
+/// write lands in the hot tier and moves by the tiering policy, not by request); asking for
+/// another class is refused rather than silently ignored.
 pub fn check_storage_class(cx: &ReqCtx<'_>, class: Option<&StorageClass>) -> S3Result<()> {
     match class {
         None => Ok(()),

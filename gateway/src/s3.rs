@@ -26,8 +26,13 @@ macro_rules! route {
         impl S3 for Gateway {
             $(
                 async fn $op(&self, req: S3Request<$input>) -> S3Result<S3Response<$output>> {
-                    let cx = ReqCtx::new(&self.core, &req)?;
-                    $family::$op(&cx, req).await
+                    let started = std::time::Instant::now();
+                    let result = match ReqCtx::new(&self.core, &req) {
+                        Ok(cx) => $family::$op(&cx, req).await,
+                        Err(e) => Err(e),
+                    };
+                    crate::observe(stringify!($op), started, result.as_ref().err());
+                    result
                 }
             )*
         }

@@ -54,6 +54,7 @@ CREATE TABLE objects (
 );
 CREATE INDEX objects_owner_created ON objects(owner_id, created_at DESC, id DESC);
 CREATE INDEX objects_tier_created ON objects(tier, created_at);
+CREATE INDEX objects_tier_id ON objects(tier, id);
 
 CREATE TABLE multipart_uploads (
     id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -94,6 +95,7 @@ CREATE TABLE tiering_runs (
     bytes_moved BIGINT NOT NULL DEFAULT 0,
     error       TEXT
 );
+CREATE INDEX tiering_runs_started ON tiering_runs(started_at);
 
 CREATE TABLE tiering_failures (
     id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -113,6 +115,20 @@ CREATE TABLE gc_queue (
     enqueued_at BIGINT NOT NULL,
     not_before  BIGINT NOT NULL,
     attempts    BIGINT NOT NULL DEFAULT 0,
-    last_error  TEXT
+    last_error  TEXT,
+    -- A collector that took the entry holds it until then; a tiering pass never reuses a
+    -- backing key that a collector holds.
+    claimed_until BIGINT
 );
 CREATE INDEX gc_queue_due ON gc_queue(not_before);
+CREATE INDEX gc_queue_key ON gc_queue(tier, backing_key);
+
+-- One row: the lease of the tiering pass that is running, if any (one pass at a time across
+-- every process sharing the catalog).
+CREATE TABLE tiering_lease (
+    id         BIGINT PRIMARY KEY,
+    holder     TEXT,
+    run_id     BIGINT,
+    expires_at BIGINT NOT NULL DEFAULT 0
+);
+INSERT INTO tiering_lease (id, holder, run_id, expires_at) VALUES (1, NULL, NULL, 0);

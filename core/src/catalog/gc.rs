@@ -15,13 +15,20 @@ pub struct GcEntry {
 }
 
 impl Catalog {
-    /// Entries whose time has come, oldest first.
-    pub async fn gc_due(&self, limit: i64) -> Result<Vec<GcEntry>, CatalogError> {
+    /// Takes up to `limit` due entries for `hold` (claimed: no other collector takes them, and
+    /// tiering does not reuse their keys, until they are done or the hold runs out).
+    pub async fn gc_claim(&self, limit: i64, hold: Duration) -> Result<Vec<GcEntry>, CatalogError> {
+        let now = now_ms();
         let rows = sqlx::query(
-            "SELECT id, tier, backing_key, attempts FROM gc_queue WHERE not_before <= $1 ORDER BY not_before, id LIMIT $2",
+            "UPDATE gc_queue SET claimed_until = $3 \
+             WHERE id IN (SELECT id FROM gc_queue WHERE not_before <= $1 AND (claimed_until IS NULL OR claimed_until < $1) \
+                          ORDER BY not_before, id LIMIT $2) \
+             AND not_before <= $1 AND (claimed_until IS NULL OR claimed_until < $1) \
+             RETURNING id, tier, backing_key, attempts",
         )
-        .bind(now_ms())
+        .bind(now)
         .bind(limit)
+        .bind(now.saturating_add(ms(hold)))
         .fetch_all(self.pool())
         .await?;
         rows.iter()
@@ -45,7 +52,9 @@ impl Catalog {
 
     /// Deleting failed: try again after `retry_in`.
     pub async fn gc_failed(&self, id: i64, error: &str, retry_in: Duration) -> Result<(), CatalogError> {
-        sqlx::query("UPDATE gc_queue SET attempts = attempts + 1, last_error = $2, not_before = $3 WHERE id = $1")
+        sqlx::query(
+            "UPDATE gc_queue SET attempts = attempts + 1, last_error = $2, not_before = $3, claimed_until = NULL WHERE id = $1",
+        )
             .bind(id)
             .bind(error)
             .bind(now_ms().saturating_add(ms(retry_in)))

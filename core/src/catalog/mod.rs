@@ -9,6 +9,7 @@ mod buckets;
 mod gc;
 mod multipart;
 mod objects;
+mod tiering;
 mod users;
 
 use std::str::FromStr;
@@ -25,6 +26,7 @@ pub use buckets::{Bucket, BucketDeletion};
 pub use gc::GcEntry;
 pub use multipart::{MultipartPart, MultipartUpload, NewMultipartUpload};
 pub use objects::{CatalogObject, FileSort, NewObjectRow, ObjectPage, SortOrder};
+pub use tiering::{TierTotals, TieringFailure, TieringRun};
 pub use users::User;
 
 use crate::settings::{CatalogSettings, CatalogUrl};

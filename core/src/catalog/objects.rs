@@ -86,7 +86,7 @@ pub struct ObjectPage {
     pub total: i64,
 }
 
-const COLUMNS: &str = "o.id, o.owner_id, o.bucket_id, b.name AS bucket_name, o.key, o.version_id, o.size, o.etag, \
+pub(super) const COLUMNS: &str = "o.id, o.owner_id, o.bucket_id, b.name AS bucket_name, o.key, o.version_id, o.size, o.etag, \
     o.content_type, o.user_metadata, o.headers, o.checksums, o.original_filename, o.tier, o.hot_key, o.cold_key, o.created_at, \
     o.tiered_at, o.tiering_attempts, o.tiering_error";
 
@@ -95,7 +95,7 @@ fn json_map(row: &AnyRow, name: &str) -> Result<BTreeMap<String, String>, Catalo
     serde_json::from_str(&raw).map_err(|e| CatalogError::Corrupt(format!("{name}: {e}")))
 }
 
-fn object_from_row(row: &AnyRow) -> Result<CatalogObject, CatalogError> {
+pub(super) fn object_from_row(row: &AnyRow) -> Result<CatalogObject, CatalogError> {
     let tier: String = col(row, "tier")?;
     let original: Option<Vec<u8>> = col(row, "original_filename")?;
     let size: i64 = col(row, "size")?;

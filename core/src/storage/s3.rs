@@ -19,8 +19,10 @@ use aws_sdk_s3::primitives::ByteStream as SdkByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, StorageClass};
 use aws_sdk_s3::Client;
 use bytes::Bytes;
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use http_body::{Frame, SizeHint};
+use md5::{Digest, Md5};
+use std::sync::{Arc, Mutex};
 use url::Url;
 
 use super::{
@@ -136,6 +138,63 @@ fn sdk_stream_to_ours(body: SdkByteStream) -> ByteStream {
     )
 }
 
+type SharedMd5 = Arc<Mutex<Md5>>;
+
+/// Hashes a body as it streams, so what the backend says it stored can be checked.
+fn hashing(body: ByteStream) -> (ByteStream, SharedMd5) {
+    let md5: SharedMd5 = Arc::new(Mutex::new(Md5::new()));
+    let feed = md5.clone();
+    let stream = body.inspect_ok(move |chunk| feed.lock().unwrap_or_else(|p| p.into_inner()).update(chunk));
+    (Box::pin(stream), md5)
+}
+
+fn take_md5(md5: &SharedMd5) -> String {
+    hex::encode(std::mem::take(&mut *md5.lock().unwrap_or_else(|p| p.into_inner())).finalize())
+}
+
+/// The source of a streamed multipart upload, shared by the parts one after the other.
+struct PartSource {
+    body: ByteStream,
+    leftover: Option<Bytes>,
+}
+
+/// Exactly `remaining` bytes of the shared source, as the body of one part.
+struct PartStream {
+    source: Arc<Mutex<PartSource>>,
+    remaining: u64,
+}
+
+impl futures::Stream for PartStream {
+    type Item = Result<Bytes, io::Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.remaining == 0 {
+            return Poll::Ready(None);
+        }
+        let source = self.source.clone();
+        let mut src = source.lock().unwrap_or_else(|p| p.into_inner());
+        let mut chunk = match src.leftover.take() {
+            Some(c) => c,
+            None => match src.body.as_mut().poll_next(cx) {
+                Poll::Ready(Some(Ok(c))) => c,
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
+                Poll::Ready(None) => {
+                    return Poll::Ready(Some(Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "body shorter than announced",
+                    ))))
+                }
+                Poll::Pending => return Poll::Pending,
+            },
+        };
+        if chunk.len() as u64 > self.remaining {
+            src.leftover = Some(chunk.split_off(self.remaining as usize));
+        }
+        self.remaining -= chunk.len() as u64;
+        Poll::Ready(Some(Ok(chunk)))
+    }
+}
+
 /// Reads from `body` until at least `want` bytes are held or the body ends.
 async fn fill(body: &mut ByteStream, want: u64) -> Result<(Vec<Bytes>, u64, bool), StorageError> {
     let mut chunks = Vec::new();
@@ -214,8 +273,9 @@ impl S3Backend {
         body: SdkByteStream,
         len: u64,
         opts: &PutOptions,
-    ) -> Result<(), StorageError> {
-        self.client
+    ) -> Result<Option<String>, StorageError> {
+        let out = self
+            .client
             .put_object()
             .bucket(&self.bucket)
             .key(key)
@@ -227,18 +287,98 @@ impl S3Backend {
             .send()
             .await
             .map_err(map_err)?;
+        Ok(out.e_tag)
+    }
+
+    /// Deletes what a write stored when the backend's ETag shows it holds other bytes than
+    /// we sent (an ETag that is not a plain MD5, as with SSE-KMS, cannot be checked).
+    async fn check_etag(&self, key: &str, etag: Option<&str>, expected: &str) -> Result<(), StorageError> {
+        let Some(etag) = etag.map(|e| e.trim_matches('"').to_ascii_lowercase()) else { return Ok(()) };
+        let comparable = etag.len() == 32 && etag.bytes().all(|b| b.is_ascii_hexdigit())
+            || etag.contains('-') && expected.contains('-');
+        if comparable && etag != expected {
+            let _ = self.client.delete_object().bucket(&self.bucket).key(key).send().await;
+            return Err(StorageError::Backend(format!(
+                "the backend holds other bytes than were sent (ETag {etag}, expected {expected})"
+            )));
+        }
         Ok(())
     }
 
-    async fn put_multipart(
+    /// Bodies of a known length above this go up as a multipart upload of streamed parts.
+    fn multipart_threshold(&self) -> u64 {
+        self.part_size.saturating_mul(2).min(MAX_SINGLE_PUT)
+    }
+
+    /// A body of known length as a multipart upload whose parts stream straight from it:
+    /// nothing is buffered, and each part's ETag is checked against its MD5.
+    async fn put_multipart_streamed(
         &self,
         key: &str,
-        first: Vec<Bytes>,
-        mut body: ByteStream,
+        body: ByteStream,
+        len: u64,
         opts: &PutOptions,
     ) -> Result<u64, StorageError> {
-        let upload_id = self
-            .client
+        let upload_id = self.start_multipart(key, opts).await?;
+        let source = Arc::new(Mutex::new(PartSource { body, leftover: None }));
+        let result = async {
+            let mut parts = Vec::new();
+            let mut md5s = Vec::new();
+            let mut sent = 0u64;
+            let mut part_number = 1;
+            while sent < len {
+                let part_len = self.part_size.min(len - sent);
+                let part: ByteStream = Box::pin(PartStream { source: source.clone(), remaining: part_len });
+                let (hashed, md5) = hashing(part);
+                let out = self
+                    .client
+                    .upload_part()
+                    .bucket(&self.bucket)
+                    .key(key)
+                    .upload_id(&upload_id)
+                    .part_number(part_number)
+                    .content_length(part_len as i64)
+                    .body(sized_body(hashed, part_len))
+                    .send()
+                    .await
+                    .map_err(map_err)?;
+                let part_md5 = take_md5(&md5);
+                if let Some(etag) = out.e_tag.as_deref().map(|e| e.trim_matches('"').to_ascii_lowercase()) {
+                    if etag.len() == 32 && etag != part_md5 {
+                        return Err(StorageError::Backend(format!(
+                            "part {part_number} stored other bytes than were sent"
+                        )));
+                    }
+                }
+                md5s.push(part_md5);
+                parts.push(CompletedPart::builder().part_number(part_number).set_e_tag(out.e_tag).build());
+                sent += part_len;
+                part_number += 1;
+            }
+            let done = self
+                .client
+                .complete_multipart_upload()
+                .bucket(&self.bucket)
+                .key(key)
+                .upload_id(&upload_id)
+                .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
+                .send()
+                .await
+                .map_err(map_err)?;
+            let md5_refs: Vec<&str> = md5s.iter().map(String::as_str).collect();
+            self.check_etag(key, done.e_tag.as_deref(), &crate::multipart::multipart_etag(&md5_refs)).await?;
+            Ok(len)
+        }
+        .await;
+        if result.is_err() {
+            let _ =
+                self.client.abort_multipart_upload().bucket(&self.bucket).key(key).upload_id(&upload_id).send().await;
+        }
+        result
+    }
+
+    async fn start_multipart(&self, key: &str, opts: &PutOptions) -> Result<String, StorageError> {
+        self.client
             .create_multipart_upload()
             .bucket(&self.bucket)
             .key(key)
@@ -249,7 +389,17 @@ impl S3Backend {
             .await
             .map_err(map_err)?
             .upload_id
-            .ok_or_else(|| StorageError::Backend("CreateMultipartUpload returned no upload id".into()))?;
+            .ok_or_else(|| StorageError::Backend("CreateMultipartUpload returned no upload id".into()))
+    }
+
+    async fn put_multipart(
+        &self,
+        key: &str,
+        first: Vec<Bytes>,
+        mut body: ByteStream,
+        opts: &PutOptions,
+    ) -> Result<u64, StorageError> {
+        let upload_id = self.start_multipart(key, opts).await?;
         let result = async {
             let mut parts = Vec::new();
             let mut total = 0u64;
@@ -321,15 +471,19 @@ impl StorageBackend for S3Backend {
     async fn put(&self, key: &BackingKey, mut body: ByteStream, opts: PutOptions) -> Result<u64, StorageError> {
         let key = self.full_key(key)?;
         match opts.content_length {
-            Some(len) if len <= MAX_SINGLE_PUT => {
-                self.put_single(&key, sized_body(body, len), len, &opts).await?;
+            Some(len) if len > self.multipart_threshold() => self.put_multipart_streamed(&key, body, len, &opts).await,
+            Some(len) => {
+                let (hashed, md5) = hashing(body);
+                let etag = self.put_single(&key, sized_body(hashed, len), len, &opts).await?;
+                self.check_etag(&key, etag.as_deref(), &take_md5(&md5)).await?;
                 Ok(len)
             }
-            _ => {
+            None => {
                 let (first, len, ended) = fill(&mut body, self.part_size).await?;
                 if ended {
-                    let (b, len) = chunks_body(first);
-                    self.put_single(&key, b, len, &opts).await?;
+                    let (hashed, md5) = hashing(Box::pin(futures::stream::iter(first.into_iter().map(Ok))));
+                    let etag = self.put_single(&key, sized_body(hashed, len), len, &opts).await?;
+                    self.check_etag(&key, etag.as_deref(), &take_md5(&md5)).await?;
                     Ok(len)
                 } else {
                     debug_assert!(len >= self.part_size);

@@ -1,0 +1,373 @@
+//! What tiering keeps in the catalog: the lease that lets one pass run at a time, run records
+//! and their failures, candidates, the compare-and-set switch to the cold tier, and the intents
+//! that make a copy orphaned by a crash collectable.
+
+use std::time::Duration;
+
+use sqlx::Row;
+
+use super::objects::{enqueue_gc, object_from_row, COLUMNS};
+use super::{col, ms, now_ms, Catalog, CatalogError, CatalogObject};
+use crate::domain::{BackingKey, Tier, UserId};
+
+/// The `gc_queue` reason of a copy in progress: not due until its pass gives up or dies.
+const INTENT: &str = "tiering-intent";
+
+/// One tiering pass as recorded.
+#[derive(Debug, Clone)]
+pub struct TieringRun {
+    pub id: i64,
+    pub trigger: String,
+    pub status: String,
+    pub dry_run: bool,
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
+    pub candidates: i64,
+    pub moved: i64,
+    pub failed: i64,
+    pub bytes_moved: i64,
+    pub error: Option<String>,
+}
+
+/// An object a pass could not move, and why.
+#[derive(Debug, Clone)]
+pub struct TieringFailure {
+    pub object_id: i64,
+    pub bucket: String,
+    pub key: String,
+    pub reason: String,
+    pub failed_at: i64,
+}
+
+/// How many objects and bytes a tier holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TierTotals {
+    pub objects: i64,
+    pub bytes: i64,
+}
+
+const RUN_COLUMNS: &str =
+    "id, trigger, status, dry_run, started_at, finished_at, candidates, moved, failed, bytes_moved, error";
+
+fn run_from_row(row: &sqlx::any::AnyRow) -> Result<TieringRun, CatalogError> {
+    let dry: i64 = col(row, "dry_run")?;
+    Ok(TieringRun {
+        id: col(row, "id")?,
+        trigger: col(row, "trigger")?,
+        status: col(row, "status")?,
+        dry_run: dry != 0,
+        started_at: col(row, "started_at")?,
+        finished_at: col(row, "finished_at")?,
+        candidates: col(row, "candidates")?,
+        moved: col(row, "moved")?,
+        failed: col(row, "failed")?,
+        bytes_moved: col(row, "bytes_moved")?,
+        error: col(row, "error")?,
+    })
+}
+
+impl Catalog {
+    /// Takes the tiering lease for `ttl` if nobody holds a live one.
+    pub async fn acquire_tiering_lease(&self, holder: &str, ttl: Duration) -> Result<bool, CatalogError> {
+        let now = now_ms();
+        let done = sqlx::query(
+            "UPDATE tiering_lease SET holder = $1, expires_at = $2 \
+             WHERE id = 1 AND (holder IS NULL OR expires_at < $3 OR holder = $1)",
+        )
+        .bind(holder)
+        .bind(now + ms(ttl))
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Extends the lease; false when it was lost (expired and taken by another process).
+    pub async fn renew_tiering_lease(&self, holder: &str, ttl: Duration) -> Result<bool, CatalogError> {
+        let done = sqlx::query("UPDATE tiering_lease SET expires_at = $2 WHERE id = 1 AND holder = $1")
+            .bind(holder)
+            .bind(now_ms() + ms(ttl))
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn release_tiering_lease(&self, holder: &str) -> Result<(), CatalogError> {
+        sqlx::query("UPDATE tiering_lease SET holder = NULL, expires_at = 0 WHERE id = 1 AND holder = $1")
+            .bind(holder)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Runs still marked running when a new pass holds the lease died with their process.
+    pub async fn fail_interrupted_runs(&self) -> Result<u64, CatalogError> {
+        let done = sqlx::query(
+            "UPDATE tiering_runs SET status = 'failed', finished_at = $1, \
+             error = 'interrupted: the process running this pass stopped' WHERE status = 'running'",
+        )
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Copies that were in progress when their pass died are orphans now: let the collector
+    /// have them. Only called while holding the lease, so no copy is in progress.
+    pub async fn release_tiering_intents(&self) -> Result<u64, CatalogError> {
+        let done = sqlx::query("UPDATE gc_queue SET not_before = $1, reason = 'orphaned cold copy' WHERE reason = $2")
+            .bind(now_ms())
+            .bind(INTENT)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    pub async fn start_tiering_run(&self, trigger: &str, dry_run: bool) -> Result<TieringRun, CatalogError> {
+        let row = sqlx::query(&format!(
+            "INSERT INTO tiering_runs (trigger, status, dry_run, started_at) VALUES ($1, 'running', $2, $3) RETURNING {RUN_COLUMNS}"
+        ))
+        .bind(trigger)
+        .bind(i64::from(dry_run))
+        .bind(now_ms())
+        .fetch_one(self.pool())
+        .await?;
+        run_from_row(&row)
+    }
+
+    /// Records a run's figures; with a status other than `running`, it is finished now.
+    pub async fn update_tiering_run(&self, run: &TieringRun) -> Result<(), CatalogError> {
+        let finished = (run.status != "running").then(now_ms);
+        sqlx::query(
+            "UPDATE tiering_runs SET status = $2, finished_at = $3, candidates = $4, moved = $5, failed = $6, \
+             bytes_moved = $7, error = $8 WHERE id = $1",
+        )
+        .bind(run.id)
+        .bind(&run.status)
+        .bind(finished)
+        .bind(run.candidates)
+        .bind(run.moved)
+        .bind(run.failed)
+        .bind(run.bytes_moved)
+        .bind(run.error.clone())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn tiering_runs(&self, limit: i64, offset: i64) -> Result<(Vec<TieringRun>, i64), CatalogError> {
+        let rows = sqlx::query(&format!("SELECT {RUN_COLUMNS} FROM tiering_runs ORDER BY id DESC LIMIT $1 OFFSET $2"))
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(self.pool())
+            .await?;
+        let total: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM tiering_runs").fetch_one(self.pool()).await?.try_get("n")?;
+        Ok((rows.iter().map(run_from_row).collect::<Result<_, _>>()?, total))
+    }
+
+    pub async fn tiering_run(&self, id: i64) -> Result<Option<TieringRun>, CatalogError> {
+        let row = sqlx::query(&format!("SELECT {RUN_COLUMNS} FROM tiering_runs WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(run_from_row).transpose()
+    }
+
+    /// The most recent finished run, if any.
+    pub async fn last_finished_tiering_run(&self) -> Result<Option<TieringRun>, CatalogError> {
+        let row = sqlx::query(&format!(
+            "SELECT {RUN_COLUMNS} FROM tiering_runs WHERE status <> 'running' ORDER BY id DESC LIMIT 1"
+        ))
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(run_from_row).transpose()
+    }
+
+    pub async fn tiering_failures(&self, run_id: i64) -> Result<Vec<TieringFailure>, CatalogError> {
+        let rows = sqlx::query(
+            "SELECT object_id, bucket, key, reason, failed_at FROM tiering_failures WHERE run_id = $1 ORDER BY id",
+        )
+        .bind(run_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(TieringFailure {
+                    object_id: col(r, "object_id")?,
+                    bucket: col(r, "bucket")?,
+                    key: col(r, "key")?,
+                    reason: col(r, "reason")?,
+                    failed_at: col(r, "failed_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Hot objects written before `created_before`, after `after_id`, in id order.
+    pub async fn tiering_candidates(
+        &self,
+        created_before: i64,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<CatalogObject>, CatalogError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM objects o JOIN buckets b ON b.id = o.bucket_id \
+             WHERE o.tier = 'hot' AND o.created_at <= $1 AND o.id > $2 ORDER BY o.id LIMIT $3"
+        ))
+        .bind(created_before)
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(object_from_row).collect()
+    }
+
+    pub async fn count_tiering_candidates(&self, created_before: i64) -> Result<i64, CatalogError> {
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM objects WHERE tier = 'hot' AND created_at <= $1")
+            .bind(created_before)
+            .fetch_one(self.pool())
+            .await?
+            .try_get("n")?)
+    }
+
+    /// Notes that a copy to `cold_key` is starting, so that a crash leaves it collectable.
+    /// Earlier queued deletions of that key are dropped first; `None` when a collector is
+    /// deleting that key right now (try the object again next pass).
+    pub async fn register_tiering_intent(&self, cold_key: &BackingKey) -> Result<Option<i64>, CatalogError> {
+        let now = now_ms();
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "DELETE FROM gc_queue WHERE tier = 'cold' AND backing_key = $1 AND (claimed_until IS NULL OR claimed_until < $2)",
+        )
+        .bind(cold_key.as_str())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let held: i64 = sqlx::query("SELECT COUNT(*) AS n FROM gc_queue WHERE tier = 'cold' AND backing_key = $1")
+            .bind(cold_key.as_str())
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("n")?;
+        if held > 0 {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        let id: i64 = sqlx::query(
+            "INSERT INTO gc_queue (tier, backing_key, reason, enqueued_at, not_before) VALUES ('cold', $1, $2, $3, $4) RETURNING id",
+        )
+        .bind(cold_key.as_str())
+        .bind(INTENT)
+        .bind(now)
+        .bind(i64::MAX)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        tx.commit().await?;
+        Ok(Some(id))
+    }
+
+    /// The copy will not be used: its intent becomes an ordinary, due deletion.
+    pub async fn abandon_tiering_intent(&self, intent_id: i64, reason: &str) -> Result<(), CatalogError> {
+        sqlx::query("UPDATE gc_queue SET not_before = $2, reason = $3 WHERE id = $1")
+            .bind(intent_id)
+            .bind(now_ms())
+            .bind(reason)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Switches the object to the cold tier if it is still version `version` in the hot tier
+    /// (compare-and-set, invariant 3). The intent is dropped in the same transaction; with
+    /// `drop_hot`, the hot copy is queued for deletion in it too. False when the row moved on:
+    /// then the copy is an orphan and its intent is made due.
+    pub async fn switch_to_cold(
+        &self,
+        object: &CatalogObject,
+        cold_key: &BackingKey,
+        intent_id: i64,
+        drop_hot: Option<Duration>,
+    ) -> Result<bool, CatalogError> {
+        let mut tx = self.pool().begin().await?;
+        let switched = sqlx::query(
+            "UPDATE objects SET tier = 'cold', cold_key = $1, tiered_at = $2, tiering_error = NULL, \
+             hot_key = CASE WHEN $3 = 1 THEN NULL ELSE hot_key END \
+             WHERE id = $4 AND version_id = $5 AND tier = 'hot'",
+        )
+        .bind(cold_key.as_str())
+        .bind(now_ms())
+        .bind(i64::from(drop_hot.is_some()))
+        .bind(object.id)
+        .bind(object.version_id.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if !switched {
+            tx.rollback().await?;
+            self.abandon_tiering_intent(intent_id, "orphaned cold copy: the object changed while it was copied")
+                .await?;
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM gc_queue WHERE id = $1").bind(intent_id).execute(&mut *tx).await?;
+        if let (Some(grace), Some(hot)) = (drop_hot, &object.hot_key) {
+            enqueue_gc(&mut tx, Tier::Hot, hot.as_str(), "moved to the cold tier", grace).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Records that moving `object` failed in run `run_id`; the object stays hot.
+    pub async fn record_tiering_failure(
+        &self,
+        run_id: i64,
+        object: &CatalogObject,
+        reason: &str,
+    ) -> Result<(), CatalogError> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "INSERT INTO tiering_failures (run_id, object_id, bucket, key, reason, failed_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(run_id)
+        .bind(object.id)
+        .bind(&object.bucket)
+        .bind(&object.key)
+        .bind(reason)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE objects SET tiering_attempts = tiering_attempts + 1, tiering_error = $3 WHERE id = $1 AND version_id = $2",
+        )
+        .bind(object.id)
+        .bind(object.version_id.as_str())
+        .bind(reason)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Objects and bytes per tier, for one user or for everyone.
+    pub async fn tier_totals(&self, owner: Option<UserId>) -> Result<[(Tier, TierTotals); 2], CatalogError> {
+        let rows = sqlx::query(
+            "SELECT tier, COUNT(*) AS n, CAST(COALESCE(SUM(size), 0) AS BIGINT) AS bytes FROM objects \
+             WHERE ($1 = 0 OR owner_id = $1) GROUP BY tier",
+        )
+        .bind(owner.map_or(0, |o| o.0))
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = [(Tier::Hot, TierTotals::default()), (Tier::Cold, TierTotals::default())];
+        for row in rows {
+            let tier: String = col(&row, "tier")?;
+            let totals = TierTotals { objects: col(&row, "n")?, bytes: col::<i64>(&row, "bytes").unwrap_or(0) };
+            match Tier::parse(&tier) {
+                Some(Tier::Hot) => out[0].1 = totals,
+                Some(Tier::Cold) => out[1].1 = totals,
+                None => return Err(CatalogError::Corrupt(format!("tier {tier:?}"))),
+            }
+        }
+        Ok(out)
+    }
+}

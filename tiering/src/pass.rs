@@ -1,0 +1,389 @@
+//! One tiering pass: hot objects that match the policy are streamed to the cold tier in
+//! batches with bounded concurrency, verified, switched by compare-and-set, and only then is
+//! the hot copy let go (when configured). One pass at a time, across every process.
+
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures::future::BoxFuture;
+use futures::{Stream, StreamExt};
+use md5::{Digest, Md5};
+use thiserror::Error;
+use tiergate_core::catalog::{now_ms, CatalogError, CatalogObject, TieringRun};
+use tiergate_core::metrics::metrics;
+use tiergate_core::objects::{META_BUCKET, META_KEY, META_OWNER};
+use tiergate_core::storage::{ByteStream, PutOptions, StorageError};
+use tiergate_core::Core;
+
+#[derive(Debug, Error)]
+pub enum PassError {
+    #[error("another tiering pass is running")]
+    Busy,
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+}
+
+/// Points where tests step in (to overwrite or delete an object mid-move, deterministically).
+pub trait PassHooks: Send + Sync {
+    /// Called after an object's bytes are in the cold tier and verified, before the switch.
+    fn after_copy<'a>(&'a self, object: &'a CatalogObject) -> BoxFuture<'a, ()>;
+}
+
+/// How far a pass has got, for progress displays.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    pub candidates: i64,
+    pub done: i64,
+    pub moved: i64,
+    pub failed: i64,
+    pub bytes_moved: i64,
+}
+
+/// What to run.
+pub struct PassOptions {
+    /// `schedule`, `manual` (REST) or `cli`.
+    pub trigger: String,
+    pub dry_run: bool,
+    pub hooks: Option<Arc<dyn PassHooks>>,
+    pub progress: Option<Arc<dyn Fn(Progress) + Send + Sync>>,
+}
+
+impl PassOptions {
+    pub fn new(trigger: &str) -> Self {
+        Self { trigger: trigger.into(), dry_run: false, hooks: None, progress: None }
+    }
+}
+
+/// The result of moving one object.
+enum Moved {
+    Done(u64),
+    /// Not moved and not a failure: the object changed or went away, or a collector holds its
+    /// key; the next pass looks again.
+    Skipped(&'static str),
+}
+
+/// Why one object could not be moved; `fatal` ends the pass (the cold tier is down).
+struct MoveFailure {
+    reason: String,
+    fatal: bool,
+}
+
+impl From<CatalogError> for MoveFailure {
+    fn from(e: CatalogError) -> Self {
+        MoveFailure { fatal: matches!(e, CatalogError::Unavailable(_)), reason: format!("catalog: {e}") }
+    }
+}
+
+fn storage_failure(what: &str, e: StorageError) -> MoveFailure {
+    MoveFailure { fatal: matches!(e, StorageError::Unavailable(_)), reason: format!("{what}: {e}") }
+}
+
+/// Hashes and counts what streams from the hot tier.
+struct Hashed {
+    inner: ByteStream,
+    state: Arc<Mutex<(Md5, u64)>>,
+}
+
+impl Stream for Hashed {
+    type Item = Result<bytes::Bytes, std::io::Error>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        let polled = self.inner.as_mut().poll_next(cx);
+        if let std::task::Poll::Ready(Some(Ok(chunk))) = &polled {
+            let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            s.0.update(chunk);
+            s.1 += chunk.len() as u64;
+        }
+        polled
+    }
+}
+
+async fn move_object(
+    core: &Core,
+    object: &CatalogObject,
+    hooks: Option<&Arc<dyn PassHooks>>,
+) -> Result<Moved, MoveFailure> {
+    let Some(hot_key) = object.hot_key.clone() else {
+        return Ok(Moved::Skipped("no hot copy"));
+    };
+    // The same relative key in both tiers (invariant 1).
+    let cold_key = hot_key.clone();
+    let Some(intent) = core.catalog.register_tiering_intent(&cold_key).await? else {
+        return Ok(Moved::Skipped("a collector is deleting this key"));
+    };
+    let outcome = copy_and_verify(core, object, &hot_key, &cold_key).await;
+    let moved = match outcome {
+        Ok(Some(bytes)) => {
+            if let Some(hooks) = hooks {
+                hooks.after_copy(object).await;
+            }
+            let drop_hot = core.settings.tiering.delete_hot_after_copy.then_some(core.settings.gc.grace);
+            if core.catalog.switch_to_cold(object, &cold_key, intent, drop_hot).await? {
+                Moved::Done(bytes)
+            } else {
+                Moved::Skipped("the object changed while it was copied")
+            }
+        }
+        Ok(None) => {
+            core.catalog.abandon_tiering_intent(intent, "orphaned cold copy: the object went away").await?;
+            Moved::Skipped("the object was overwritten or deleted")
+        }
+        Err(failure) => {
+            core.catalog.abandon_tiering_intent(intent, "cold copy of a failed move").await?;
+            return Err(failure);
+        }
+    };
+    Ok(moved)
+}
+
+/// Streams the hot copy to the cold tier and checks what arrived. `Ok(None)` when the hot
+/// copy is gone because the object moved on (overwritten or deleted meanwhile).
+async fn copy_and_verify(
+    core: &Core,
+    object: &CatalogObject,
+    hot_key: &tiergate_core::domain::BackingKey,
+    cold_key: &tiergate_core::domain::BackingKey,
+) -> Result<Option<u64>, MoveFailure> {
+    let body = match core.hot.backend.get(hot_key, None).await {
+        Ok(body) => body,
+        Err(StorageError::NotFound) => {
+            let now = core.catalog.object(object.owner, object.bucket_id, &object.key).await?;
+            return match now {
+                Some(o) if o.version_id == object.version_id => {
+                    Err(MoveFailure { reason: "the hot copy is missing".into(), fatal: false })
+                }
+                _ => Ok(None),
+            };
+        }
+        Err(e) => return Err(storage_failure("reading the hot copy", e)),
+    };
+    let state = Arc::new(Mutex::new((Md5::new(), 0u64)));
+    let hashed: ByteStream = Box::pin(Hashed { inner: body, state: state.clone() });
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+            .collect::<String>()
+    };
+    let opts = PutOptions {
+        content_type: object.content_type.clone(),
+        metadata: vec![
+            (META_OWNER.to_string(), object.owner.to_string()),
+            (META_BUCKET.to_string(), object.bucket.clone()),
+            (META_KEY.to_string(), enc(&object.key)),
+        ],
+        content_length: Some(object.size),
+    };
+    core.cold.backend.put(cold_key, hashed, opts).await.map_err(|e| storage_failure("writing the cold copy", e))?;
+    let (md5, read) = {
+        let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
+        (hex::encode(std::mem::take(&mut s.0).finalize()), s.1)
+    };
+    if read != object.size {
+        return Err(MoveFailure { reason: format!("read {read} bytes of {}", object.size), fatal: false });
+    }
+    if let Some(expected) = object.checksums.get("md5") {
+        if *expected != md5 {
+            return Err(MoveFailure {
+                reason: format!("checksum mismatch: hot copy has MD5 {md5}, expected {expected}"),
+                fatal: false,
+            });
+        }
+    }
+    let stored = core.cold.backend.head(cold_key).await.map_err(|e| storage_failure("checking the cold copy", e))?;
+    if stored.size != object.size {
+        return Err(MoveFailure {
+            reason: format!("the cold copy has {} bytes of {}", stored.size, object.size),
+            fatal: false,
+        });
+    }
+    Ok(Some(object.size))
+}
+
+/// Keeps the lease alive while the pass runs; `lost` turns true if it could not.
+fn keep_lease(core: Core, holder: String, ttl: Duration, lost: Arc<AtomicBool>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let every = (ttl / 3).max(Duration::from_millis(100));
+        loop {
+            tokio::time::sleep(every).await;
+            match core.catalog.renew_tiering_lease(&holder, ttl).await {
+                Ok(true) => {}
+                Ok(false) | Err(_) => {
+                    lost.store(true, Ordering::SeqCst);
+                    return;
+                }
+            }
+        }
+    })
+}
+
+/// A pass that holds the lease and has its run record; [`StartedPass::finish`] does the work.
+pub struct StartedPass {
+    core: Core,
+    options: PassOptions,
+    holder: String,
+    lost: Arc<AtomicBool>,
+    heartbeat: tokio::task::JoinHandle<()>,
+    run: TieringRun,
+    created_before: i64,
+}
+
+/// Takes the lease (else `Busy`), cleans up after a pass that died, and records a new run.
+pub async fn begin_pass(core: &Core, options: PassOptions) -> Result<StartedPass, PassError> {
+    let settings = &core.settings.tiering;
+    let holder = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+    if !core.catalog.acquire_tiering_lease(&holder, settings.lease_ttl).await? {
+        return Err(PassError::Busy);
+    }
+    let lost = Arc::new(AtomicBool::new(false));
+    let heartbeat = keep_lease(core.clone(), holder.clone(), settings.lease_ttl, lost.clone());
+    let started = async {
+        // Whatever a dead pass left: its run record and its half-made copies.
+        core.catalog.fail_interrupted_runs().await?;
+        core.catalog.release_tiering_intents().await?;
+        let mut run = core.catalog.start_tiering_run(&options.trigger, options.dry_run).await?;
+        let created_before = now_ms() - i64::try_from(settings.min_age.as_millis()).unwrap_or(i64::MAX);
+        run.candidates = core.catalog.count_tiering_candidates(created_before).await?;
+        core.catalog.update_tiering_run(&run).await?;
+        Ok::<_, CatalogError>((run, created_before))
+    }
+    .await;
+    match started {
+        Ok((run, created_before)) => {
+            Ok(StartedPass { core: core.clone(), options, holder, lost, heartbeat, run, created_before })
+        }
+        Err(e) => {
+            heartbeat.abort();
+            let _ = core.catalog.release_tiering_lease(&holder).await;
+            Err(e.into())
+        }
+    }
+}
+
+impl StartedPass {
+    pub fn run_id(&self) -> i64 {
+        self.run.id
+    }
+
+    /// Moves the candidates, records the outcome, and lets go of the lease.
+    pub async fn finish(self) -> Result<TieringRun, PassError> {
+        let result = run_leased(&self.core, &self.options, &self.lost, self.run, self.created_before).await;
+        self.heartbeat.abort();
+        let _ = self.core.catalog.release_tiering_lease(&self.holder).await;
+        result
+    }
+}
+
+/// Runs one pass and returns its record. `Busy` when another pass holds the lease.
+pub async fn run_pass(core: &Core, options: PassOptions) -> Result<TieringRun, PassError> {
+    begin_pass(core, options).await?.finish().await
+}
+
+async fn run_leased(
+    core: &Core,
+    options: &PassOptions,
+    lost: &AtomicBool,
+    mut run: TieringRun,
+    created_before: i64,
+) -> Result<TieringRun, PassError> {
+    let settings = &core.settings.tiering;
+    let started = Instant::now();
+
+    let fatal: Option<String> = if options.dry_run {
+        None
+    } else if let Err(e) = core.cold.backend.check().await {
+        Some(format!("the cold tier is unavailable: {e}"))
+    } else {
+        let moved = AtomicI64::new(0);
+        let failed = AtomicI64::new(0);
+        let bytes = AtomicI64::new(0);
+        let done = AtomicI64::new(0);
+        let mut fatal = None;
+        let mut after_id = 0;
+        'batches: loop {
+            if lost.load(Ordering::SeqCst) {
+                fatal = Some("the tiering lease was lost".to_string());
+                break;
+            }
+            let batch =
+                core.catalog.tiering_candidates(created_before, after_id, i64::from(settings.batch_size)).await?;
+            let Some(last) = batch.last() else { break };
+            after_id = last.id;
+            let results: Vec<(CatalogObject, Result<Moved, MoveFailure>)> = futures::stream::iter(batch)
+                .map(|object| async move {
+                    let r = move_object(core, &object, options.hooks.as_ref()).await;
+                    (object, r)
+                })
+                .buffer_unordered(settings.concurrency as usize)
+                .collect()
+                .await;
+            for (object, result) in results {
+                done.fetch_add(1, Ordering::Relaxed);
+                match result {
+                    Ok(Moved::Done(n)) => {
+                        moved.fetch_add(1, Ordering::Relaxed);
+                        bytes.fetch_add(n as i64, Ordering::Relaxed);
+                        metrics().tiering_objects.with_label_values(&["moved"]).inc();
+                        metrics().tiering_bytes.inc_by(n);
+                    }
+                    Ok(Moved::Skipped(why)) => {
+                        tracing::info!(object_id = object.id, reason = why, "object skipped");
+                        metrics().tiering_objects.with_label_values(&["skipped"]).inc();
+                    }
+                    Err(failure) => {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                        metrics().tiering_objects.with_label_values(&["failed"]).inc();
+                        tracing::warn!(object_id = object.id, bucket = %object.bucket, key = %object.key, reason = %failure.reason,
+                            "object stays hot");
+                        core.catalog.record_tiering_failure(run.id, &object, &failure.reason).await?;
+                        if failure.fatal && fatal.is_none() {
+                            fatal = Some(failure.reason.clone());
+                        }
+                    }
+                }
+            }
+            run.moved = moved.load(Ordering::Relaxed);
+            run.failed = failed.load(Ordering::Relaxed);
+            run.bytes_moved = bytes.load(Ordering::Relaxed);
+            core.catalog.update_tiering_run(&run).await?;
+            if let Some(progress) = &options.progress {
+                progress(Progress {
+                    candidates: run.candidates,
+                    done: done.load(Ordering::Relaxed),
+                    moved: run.moved,
+                    failed: run.failed,
+                    bytes_moved: run.bytes_moved,
+                });
+            }
+            if fatal.is_some() {
+                break 'batches;
+            }
+        }
+        fatal
+    };
+
+    run.status = match (&fatal, run.failed) {
+        (Some(_), _) => "failed",
+        (None, 0) => "succeeded",
+        (None, _) => "partial",
+    }
+    .to_string();
+    run.error = fatal;
+    core.catalog.update_tiering_run(&run).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    let m = metrics();
+    m.tiering_runs.with_label_values(&[run.status.as_str()]).inc();
+    m.tiering_run_duration.observe(seconds);
+    let now = now_ms() as f64 / 1000.0;
+    m.tiering_last_run.set(now);
+    if run.status == "succeeded" {
+        m.tiering_last_success.set(now);
+    }
+    tracing::info!(run_id = run.id, trigger = %run.trigger, status = %run.status, dry_run = run.dry_run,
+        candidates = run.candidates, moved = run.moved, failed = run.failed, bytes_moved = run.bytes_moved,
+        seconds = format!("{seconds:.2}"), error = run.error.as_deref().unwrap_or(""), "tiering pass finished");
+    Ok(run)
+}
