@@ -155,6 +155,16 @@ install_postgres() {
     getent passwd postgres >/dev/null || die "user 'postgres' does not exist"
 }
 
+install_promtool() {
+    # promtool checks the /metrics exposition in the tiering tests.
+    if command -v promtool >/dev/null 2>&1; then
+        log "promtool already installed"
+    else
+        apt_install prometheus
+        command -v promtool >/dev/null 2>&1 || die "prometheus installed but no promtool"
+    fi
+}
+
 other_minio_build_running() {
     # Matches `go install github.com/minio/minio...` (plain or with a path to
     # go), not shell command lines that merely mention it.
@@ -250,6 +260,7 @@ cmd_install() {
     mkdir -p "$CACHE" "$LOG_DIR" "$RUN_DIR"
     install_curl
     install_postgres
+    install_promtool
     install_venv
     install_minio
 }

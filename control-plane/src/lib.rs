@@ -63,8 +63,11 @@ pub fn router(core: Core) -> Router {
         .fallback(|| async { ApiError::not_found("route") })
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT));
 
-    let mut app =
-        Router::new().nest("/api", api).route("/healthz", get(health::healthz)).route("/readyz", get(health::readyz));
+    let mut app = Router::new()
+        .nest("/api", api)
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics));
     app = match web_dir {
         Some(dir) => app.fallback_service(ServeDir::new(&dir).fallback(ServeFile::new(dir.join("index.html")))),
         None => app.fallback(|| async { ApiError::not_found("page") }),

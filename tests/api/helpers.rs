@@ -55,6 +55,14 @@ pub struct S3Target {
 }
 
 impl S3Target {
+    pub fn cold_from_env() -> Option<Self> {
+        Some(Self {
+            endpoint: service_env("TIERGATE_TEST_COLD_S3_ENDPOINT")?,
+            access_key: service_env("TIERGATE_TEST_COLD_S3_ACCESS_KEY")?,
+            secret_key: service_env("TIERGATE_TEST_COLD_S3_SECRET_KEY")?,
+        })
+    }
+
     pub fn hot_from_env() -> Option<Self> {
         Some(Self {
             endpoint: service_env("TIERGATE_TEST_S3_ENDPOINT")?,
@@ -101,6 +109,8 @@ pub struct TestAppBuilder {
     catalog: CatalogChoice,
     hot: HotChoice,
     hot_target: Option<S3Target>,
+    cold: HotChoice,
+    cold_target: Option<S3Target>,
     extra: String,
 }
 
@@ -119,6 +129,19 @@ impl TestAppBuilder {
     pub fn hot_s3(mut self, target: S3Target) -> Self {
         self.hot = HotChoice::Minio;
         self.hot_target = Some(target);
+        self
+    }
+
+    /// The cold tier in a MinIO (the one standing in for AWS S3 in the environment).
+    pub fn cold(mut self, c: HotChoice) -> Self {
+        self.cold = c;
+        self
+    }
+
+    /// A MinIO cold tier at this address.
+    pub fn cold_s3(mut self, target: S3Target) -> Self {
+        self.cold = HotChoice::Minio;
+        self.cold_target = Some(target);
         self
     }
 
@@ -161,6 +184,20 @@ impl TestAppBuilder {
             ));
             hot_s3 = Some((target, bucket));
         }
+        let mut cold_s3 = None;
+        if self.cold == HotChoice::Minio {
+            let target = match self.cold_target {
+                Some(t) => t,
+                None => S3Target::cold_from_env()?,
+            };
+            let bucket = unique("tg-cold-");
+            toml.push_str(&format!(
+                "[tiers.cold]\nkind = \"s3\"\nendpoint = \"{}\"\nbucket = \"{bucket}\"\naccess_key_id = \"{}\"\n\
+                 secret_access_key = \"{}\"\ncreate_bucket = true\npart_size = 5242880\n",
+                target.endpoint, target.access_key, target.secret_key
+            ));
+            cold_s3 = Some((target, bucket));
+        }
         toml.push_str(&self.extra);
         let settings = Settings::defaults_with(&toml).unwrap_or_else(|e| panic!("test settings: {e}\n{toml}"));
         let core = Core::open(settings).await.expect("start the core");
@@ -188,6 +225,7 @@ impl TestAppBuilder {
             core,
             dir,
             hot_s3,
+            cold_s3,
             _stop: stop,
             _gateway_stop: gateway_stop,
             _gc_stop: gc_stop,
@@ -205,6 +243,7 @@ pub struct TestApp {
     pub core: Core,
     pub dir: tempfile::TempDir,
     pub hot_s3: Option<(S3Target, String)>,
+    pub cold_s3: Option<(S3Target, String)>,
     _stop: oneshot::Sender<()>,
     _gateway_stop: oneshot::Sender<()>,
     _gc_stop: tokio::sync::watch::Sender<bool>,
@@ -219,7 +258,14 @@ pub struct TestUser {
 
 impl TestApp {
     pub fn builder() -> TestAppBuilder {
-        TestAppBuilder { catalog: CatalogChoice::Sqlite, hot: HotChoice::Fs, hot_target: None, extra: String::new() }
+        TestAppBuilder {
+            catalog: CatalogChoice::Sqlite,
+            hot: HotChoice::Fs,
+            hot_target: None,
+            cold: HotChoice::Fs,
+            cold_target: None,
+            extra: String::new(),
+        }
     }
 
     /// The embedded default: SQLite and fs tiers.
@@ -324,9 +370,18 @@ impl TestApp {
 
     /// The backing objects the hot tier holds (whatever their state in the catalog).
     pub async fn hot_objects(&self) -> Vec<String> {
-        match &self.hot_s3 {
+        self.tier_objects(&self.hot_s3, "hot").await
+    }
+
+    /// The backing objects the cold tier holds.
+    pub async fn cold_objects(&self) -> Vec<String> {
+        self.tier_objects(&self.cold_s3, "cold").await
+    }
+
+    async fn tier_objects(&self, s3: &Option<(S3Target, String)>, folder: &str) -> Vec<String> {
+        match s3 {
             None => {
-                let root = self.dir.path().join("hot");
+                let root = self.dir.path().join(folder);
                 let mut out = Vec::new();
                 walk(&root, &root, &mut out);
                 out.sort();
@@ -429,6 +484,31 @@ impl MinioProcess {
     pub fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// Starts the server again on the same address and data.
+    pub async fn restart(&mut self) {
+        self.stop();
+        let bin = PathBuf::from(service_env("TIERGATE_MINIO_BIN").unwrap());
+        let address = self.target.endpoint.trim_start_matches("http://").to_string();
+        self.child = Command::new(&bin)
+            .args(["server", "--quiet", "--address", &address, "--console-address", "127.0.0.1:0"])
+            .arg(self._dir.path())
+            .env("MINIO_ROOT_USER", &self.target.access_key)
+            .env("MINIO_ROOT_PASSWORD", &self.target.secret_key)
+            .env("MINIO_UPDATE", "off")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let health = format!("{}/minio/health/live", self.target.endpoint);
+        for _ in 0..300 {
+            if reqwest::get(&health).await.is_ok_and(|r| r.status().is_success()) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("MinIO did not restart");
     }
 }
 

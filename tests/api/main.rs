@@ -8,4 +8,6 @@ mod s3_auth;
 mod s3_isolation;
 mod s3_objects;
 mod settings;
+mod tiering;
+mod tiering_process;
 mod walk;
