@@ -3,22 +3,38 @@
 
 CARGO       ?= cargo
 CARGO_FLAGS := --ignore-rust-version
+TARGET_DIR  := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+VENV        ?= $(or $(TIERGATE_VENV),/opt/tiergate-cache/venv)
+PYTHON      := $(VENV)/bin/python
 export CARGO_TERM_COLOR ?= auto
 
-.PHONY: run build test test-rust lint fmt clean services services-stop bench
+.PHONY: run build build-debug test test-rust test-clients test-web lint fmt web web-deps clean services services-stop bench
 
-## run: build and start the embedded default (SQLite + folders under ./data)
-run: build
-	$(CARGO) run $(CARGO_FLAGS) --release --bin tiergate -- serve
+## run: build the dashboard and the server, and start the embedded default (SQLite + ./data)
+run: web build
+	TIERGATE_SERVER__WEB_DIR=$(CURDIR)/web/dist $(TARGET_DIR)/release/tiergate serve
 
 build:
 	$(CARGO) build $(CARGO_FLAGS) --release --bin tiergate
 
-## test: everything: formatting, lints, unit and integration tests
-test: lint test-rust
+build-debug:
+	$(CARGO) build $(CARGO_FLAGS) --bin tiergate
+
+## test: everything: formatting and lints, Rust unit and integration tests, the real S3
+## clients (aws-cli, boto3, rclone), and the dashboard (unit tests and the browser e2e)
+test: lint test-rust test-clients test-web
 
 test-rust:
 	$(CARGO) test $(CARGO_FLAGS) --workspace --all-targets
+
+test-clients: build-debug
+	@if [ -x "$(PYTHON)" ]; then \
+		TIERGATE_BIN=$(TARGET_DIR)/debug/tiergate $(PYTHON) -m pytest -q tests/clients; \
+	elif [ "$$TIERGATE_REQUIRE_SERVICES" = 1 ]; then \
+		echo "no Python venv with the S3 clients at $(VENV) (run scripts/services.sh install)"; exit 1; \
+	else \
+		echo "skipping the S3 client tests: no venv at $(VENV) (run 'make services')"; \
+	fi
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -27,7 +43,20 @@ lint:
 fmt:
 	$(CARGO) fmt --all
 
-## services: start Postgres and two MinIO servers for the tests (as .ci/run does)
+## web: the dashboard, built into web/dist
+web: web-deps
+	cd web && npm run build
+
+web-deps: web/node_modules/.package-lock.json
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+
+test-web: web build-debug
+	cd web && npm run lint && npm run typecheck && npm run test
+	cd web && TIERGATE_BIN=$(TARGET_DIR)/debug/tiergate npm run e2e
+
+## services: install and start Postgres and two MinIO servers for the tests (as .ci/run does)
 services:
 	bash scripts/services.sh install
 	bash scripts/services.sh start
@@ -38,3 +67,4 @@ services-stop:
 
 clean:
 	$(CARGO) clean
+	rm -rf web/dist web/node_modules

@@ -155,6 +155,16 @@ install_postgres() {
     getent passwd postgres >/dev/null || die "user 'postgres' does not exist"
 }
 
+install_chromium() {
+    # Debian's Chromium, driven headless by playwright-core in the dashboard's e2e test.
+    if [[ -x /usr/bin/chromium ]]; then
+        log "chromium already installed"
+    else
+        apt_install chromium
+        [[ -x /usr/bin/chromium ]] || die "chromium installed but no /usr/bin/chromium"
+    fi
+}
+
 install_promtool() {
     # promtool checks the /metrics exposition in the tiering tests.
     if command -v promtool >/dev/null 2>&1; then
@@ -261,6 +271,7 @@ cmd_install() {
     install_curl
     install_postgres
     install_promtool
+    install_chromium
     install_venv
     install_minio
 }
