@@ -39,8 +39,11 @@ pub(crate) fn observe(op: &str, started: std::time::Instant, error: Option<&s3s:
     let m = tiergate_core::metrics::metrics();
     m.s3_requests.with_label_values(&[op, &status.to_string()]).inc();
     m.s3_request_duration.with_label_values(&[op]).observe(started.elapsed().as_secs_f64());
-    if status >= 500 {
-        tracing::warn!(op, status, "S3 request failed");
+    let millis = started.elapsed().as_secs_f64() * 1000.0;
+    match (status, error) {
+        (500.., Some(e)) => tracing::warn!(op, status, code = e.code().as_str(), millis, "S3 request failed"),
+        (400.., Some(e)) => tracing::info!(op, status, code = e.code().as_str(), millis, "S3 request refused"),
+        _ => tracing::debug!(op, status, millis, "S3 request"),
     }
 }
 
