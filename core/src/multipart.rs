@@ -17,6 +17,18 @@ use crate::Core;
 pub const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
 /// The most parts one upload may have.
 pub const MAX_PARTS: i32 = 10_000;
+/// Where a multipart object records its part sizes (comma-separated, in order).
+pub const PART_SIZES: &str = "part_sizes";
+/// Where a multipart object records the upload that made it.
+pub const UPLOAD_ID: &str = "multipart_upload_id";
+
+/// The part sizes of a multipart object; a single-part object is one part.
+pub fn part_sizes(object: &crate::catalog::CatalogObject) -> Vec<u64> {
+    match object.checksums.get(PART_SIZES) {
+        Some(sizes) => sizes.split(',').filter_map(|s| s.parse().ok()).collect(),
+        None => vec![object.size],
+    }
+}
 
 fn storage(e: StorageError) -> WriteError {
     match e {
@@ -167,7 +179,11 @@ impl Core {
             content_type: upload.content_type.clone(),
             user_metadata: upload.user_metadata.clone(),
             headers: upload.headers.clone(),
-            checksums: BTreeMap::new(),
+            // Kept so GET ?partNumber= can find a part, and a repeated Complete be recognised.
+            checksums: BTreeMap::from([
+                (PART_SIZES.to_string(), chosen.iter().map(|p| p.size.to_string()).collect::<Vec<_>>().join(",")),
+                (UPLOAD_ID.to_string(), upload.upload_id.clone()),
+            ]),
             original_filename: None,
             hot_key: upload.backing_key.clone(),
         };

@@ -63,6 +63,14 @@ pub async fn delete_bucket(
     req: S3Request<DeleteBucketInput>,
 ) -> S3Result<S3Response<DeleteBucketOutput>> {
     let bucket = cx.bucket(&req.input.bucket).await?;
+    let empty = cx.core.catalog.list_bucket_objects(cx.user, bucket.id, "", None, 1).await.s3()?.is_empty();
+    if !empty {
+        return Err(s3_error!(BucketNotEmpty, "The bucket you tried to delete is not empty."));
+    }
+    // Unfinished multipart uploads do not keep a bucket alive, as in S3: they are aborted.
+    for upload in cx.core.catalog.bucket_multipart_uploads(cx.user, bucket.id).await.s3()? {
+        cx.core.abort_multipart(&upload).await.s3()?;
+    }
     match cx.core.catalog.delete_bucket(cx.user, bucket.id).await.s3()? {
         BucketDeletion::Deleted => {
             tracing::info!(user_id = cx.user.0, bucket = %bucket.name, "bucket deleted");

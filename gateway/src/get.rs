@@ -4,6 +4,7 @@
 use s3s::dto::*;
 use s3s::{s3_error, S3Request, S3Response, S3Result};
 use tiergate_core::catalog::CatalogObject;
+use tiergate_core::multipart::part_sizes;
 use tiergate_core::storage::ByteRange;
 use time::OffsetDateTime;
 
@@ -28,8 +29,35 @@ fn unix(t: &Timestamp) -> i64 {
     OffsetDateTime::from(t.clone()).unix_timestamp()
 }
 
+/// A 304 or 412 carries the object's validators, as S3 sends them.
+fn with_validators(mut e: s3s::S3Error, object: &CatalogObject) -> s3s::S3Error {
+    let mut headers = http::HeaderMap::new();
+    if let Ok(v) = http::HeaderValue::from_str(&format!("\"{}\"", object.etag)) {
+        headers.insert(http::header::ETAG, v);
+    }
+    let modified = time::OffsetDateTime::from_unix_timestamp(seconds(object.created_at))
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc2822).ok());
+    if let Some(v) = modified.and_then(|m| http::HeaderValue::from_str(&m.replace("+0000", "GMT")).ok()) {
+        headers.insert(http::header::LAST_MODIFIED, v);
+    }
+    e.set_headers(headers);
+    e
+}
+
 /// Conditional GET/HEAD (RFC 9110 §13.2.2): 412 PreconditionFailed or 304 NotModified.
 pub fn check_read_conditions(
+    object: &CatalogObject,
+    if_match: Option<&ETagCondition>,
+    if_none_match: Option<&ETagCondition>,
+    if_modified_since: Option<&Timestamp>,
+    if_unmodified_since: Option<&Timestamp>,
+) -> S3Result<()> {
+    evaluate_read_conditions(object, if_match, if_none_match, if_modified_since, if_unmodified_since)
+        .map_err(|e| with_validators(e, object))
+}
+
+fn evaluate_read_conditions(
     object: &CatalogObject,
     if_match: Option<&ETagCondition>,
     if_none_match: Option<&ETagCondition>,
@@ -43,8 +71,8 @@ pub fn check_read_conditions(
         _ => {}
     }
     match (if_none_match, if_modified_since) {
-        (Some(c), _) if etag_matches(c, &object.etag) => Err(s3_error!(NotModified)),
-        (None, Some(t)) if modified <= unix(t) => Err(s3_error!(NotModified)),
+        (Some(c), _) if etag_matches(c, &object.etag) => Err(s3_error!(NotModified, "Not Modified")),
+        (None, Some(t)) if modified <= unix(t) => Err(s3_error!(NotModified, "Not Modified")),
         _ => Ok(()),
     }
 }
@@ -95,13 +123,21 @@ fn header(object: &CatalogObject, name: &str) -> Option<String> {
     object.headers.get(name).cloned()
 }
 
-fn check_part_number(object: &CatalogObject, part_number: Option<i32>) -> S3Result<()> {
-    match part_number {
-        None => Ok(()),
-        Some(1) if !object.etag.contains('-') => Ok(()),
-        Some(n) if n < 1 => Err(s3_error!(InvalidArgument, "Part number must be a positive integer.")),
-        Some(_) => Err(s3_error!(NotImplemented, "Reading one part of a multipart object is not supported.")),
+/// The byte range of part `n` and how many parts the object has; a single-part object is
+/// its only part. Another number is `InvalidPart` (400), as S3 answers it.
+fn part_range(object: &CatalogObject, part_number: Option<i32>) -> S3Result<Option<(Option<ByteRange>, i32)>> {
+    let Some(n) = part_number else { return Ok(None) };
+    let sizes = part_sizes(object);
+    let count = sizes.len() as i32;
+    if n < 1 || n > count {
+        let mut e = s3_error!(InvalidPart, "The requested partnumber is not satisfiable");
+        e.set_status_code(http::StatusCode::BAD_REQUEST);
+        return Err(e);
     }
+    let start: u64 = sizes[..(n - 1) as usize].iter().sum();
+    let len = sizes[(n - 1) as usize];
+    let range = (len > 0 && len < object.size).then(|| ByteRange { start, end_inclusive: start + len - 1 });
+    Ok(Some((range, count)))
 }
 
 pub async fn get_object(cx: &ReqCtx<'_>, req: S3Request<GetObjectInput>) -> S3Result<S3Response<GetObjectOutput>> {
@@ -111,7 +147,7 @@ pub async fn get_object(cx: &ReqCtx<'_>, req: S3Request<GetObjectInput>) -> S3Re
         return Err(s3_error!(NotImplemented, "Server-side encryption is not supported."));
     }
     let object = find_object(cx, &input.bucket, &input.key).await?;
-    check_part_number(&object, input.part_number)?;
+    let part = part_range(&object, input.part_number)?;
     check_read_conditions(
         &object,
         input.if_match.as_ref(),
@@ -119,9 +155,10 @@ pub async fn get_object(cx: &ReqCtx<'_>, req: S3Request<GetObjectInput>) -> S3Re
         input.if_modified_since.as_ref(),
         input.if_unmodified_since.as_ref(),
     )?;
-    let range = match &input.range {
-        None => None,
-        Some(r) => {
+    let range = match (&input.range, part) {
+        (_, Some((range, _))) => range,
+        (None, None) => None,
+        (Some(r), None) => {
             let r =
                 r.check(object.size).map_err(|_| s3_error!(InvalidRange, "The requested range is not satisfiable"))?;
             Some(ByteRange { start: r.start, end_inclusive: r.end - 1 })
@@ -140,6 +177,7 @@ pub async fn get_object(cx: &ReqCtx<'_>, req: S3Request<GetObjectInput>) -> S3Re
         body: Some(to_blob(stream)),
         content_length: Some(content_length as i64),
         content_range,
+        parts_count: part.map(|(_, count)| count),
         accept_ranges: Some("bytes".into()),
         e_tag: Some(ETag::Strong(object.etag.clone())),
         last_modified: Some(timestamp(object.created_at)),
@@ -164,7 +202,7 @@ pub async fn head_object(cx: &ReqCtx<'_>, req: S3Request<HeadObjectInput>) -> S3
     let input = req.input;
     check_version(input.version_id.as_deref())?;
     let object = find_object(cx, &input.bucket, &input.key).await?;
-    check_part_number(&object, input.part_number)?;
+    let part = part_range(&object, input.part_number)?;
     check_read_conditions(
         &object,
         input.if_match.as_ref(),
@@ -172,12 +210,17 @@ pub async fn head_object(cx: &ReqCtx<'_>, req: S3Request<HeadObjectInput>) -> S3
         input.if_modified_since.as_ref(),
         input.if_unmodified_since.as_ref(),
     )?;
+    let content_length = match part {
+        Some((Some(r), _)) => r.len(),
+        _ => object.size,
+    };
     let sums = match &input.checksum_mode {
         Some(mode) if mode.as_str() == ChecksumMode::ENABLED => checksum::to_dto(&object.checksums),
         _ => Checksum::default(),
     };
     Ok(S3Response::new(HeadObjectOutput {
-        content_length: Some(object.size as i64),
+        content_length: Some(content_length as i64),
+        parts_count: part.map(|(_, count)| count),
         accept_ranges: Some("bytes".into()),
         e_tag: Some(ETag::Strong(object.etag.clone())),
         last_modified: Some(timestamp(object.created_at)),
@@ -194,6 +237,55 @@ pub async fn head_object(cx: &ReqCtx<'_>, req: S3Request<HeadObjectInput>) -> S3
         checksum_crc64nvme: sums.checksum_crc64nvme,
         checksum_sha1: sums.checksum_sha1,
         checksum_sha256: sums.checksum_sha256,
+        ..Default::default()
+    }))
+}
+
+/// GetObjectAttributes: size, ETag, storage class, checksums and parts, from the catalog.
+pub async fn get_object_attributes(
+    cx: &ReqCtx<'_>,
+    req: S3Request<GetObjectAttributesInput>,
+) -> S3Result<S3Response<GetObjectAttributesOutput>> {
+    let input = req.input;
+    check_version(input.version_id.as_deref())?;
+    let object = find_object(cx, &input.bucket, &input.key).await?;
+    let wants = |name: &str| input.object_attributes.iter().any(|a| a.as_str() == name);
+    let multipart = object.checksums.contains_key(tiergate_core::multipart::PART_SIZES);
+    let sums = checksum::to_dto(&object.checksums);
+    let has_sums = sums.checksum_crc32.is_some()
+        || sums.checksum_crc32c.is_some()
+        || sums.checksum_crc64nvme.is_some()
+        || sums.checksum_sha1.is_some()
+        || sums.checksum_sha256.is_some();
+    let object_parts = (wants(ObjectAttributes::OBJECT_PARTS) && multipart).then(|| {
+        let sizes = part_sizes(&object);
+        let marker = input.part_number_marker.unwrap_or(0).max(0);
+        let max = input.max_parts.unwrap_or(1000).clamp(0, 1000);
+        let listed: Vec<ObjectPart> = sizes
+            .iter()
+            .enumerate()
+            .map(|(i, size)| (i as i32 + 1, *size))
+            .filter(|(n, _)| *n > marker)
+            .take(max as usize)
+            .map(|(n, size)| ObjectPart { part_number: Some(n), size: Some(size as i64), ..Default::default() })
+            .collect();
+        let last = listed.last().and_then(|p| p.part_number).unwrap_or(marker);
+        GetObjectAttributesParts {
+            total_parts_count: Some(sizes.len() as i32),
+            part_number_marker: Some(marker),
+            next_part_number_marker: Some(last),
+            max_parts: Some(max),
+            is_truncated: Some((last as usize) < sizes.len()),
+            parts: Some(listed),
+        }
+    });
+    Ok(S3Response::new(GetObjectAttributesOutput {
+        e_tag: wants(ObjectAttributes::ETAG).then(|| ETag::Strong(object.etag.clone())),
+        object_size: wants(ObjectAttributes::OBJECT_SIZE).then_some(object.size as i64),
+        storage_class: wants(ObjectAttributes::STORAGE_CLASS).then(|| storage_class(cx, &object)),
+        checksum: (wants(ObjectAttributes::CHECKSUM) && has_sums).then_some(sums),
+        object_parts,
+        last_modified: Some(timestamp(object.created_at)),
         ..Default::default()
     }))
 }

@@ -47,6 +47,9 @@ pub(crate) async fn walk(
     max: usize,
 ) -> S3Result<Listing> {
     let mut listing = Listing { objects: Vec::new(), prefixes: Vec::new(), truncated: false, last: None };
+    if max == 0 {
+        return Ok(listing);
+    }
     // A marker that is itself a common prefix was answered on an earlier page.
     let mut last_prefix =
         after.as_deref().and_then(|a| common_prefix(a, prefix, delimiter).filter(|cp| *cp == a)).map(str::to_string);
@@ -177,7 +180,7 @@ pub async fn list_objects_v2(
     Ok(S3Response::new(ListObjectsV2Output {
         name: Some(bucket.name.clone()),
         prefix: Some(enc.apply(prefix)),
-        delimiter: input.delimiter.clone().map(|d| enc.apply(d)),
+        delimiter: delimiter(&input.delimiter).map(|d| enc.apply(d.to_string())),
         max_keys: Some(max as i32),
         key_count: Some(key_count),
         is_truncated: Some(listing.truncated),
@@ -206,9 +209,10 @@ pub async fn list_objects(
     let delimited = delimiter(&input.delimiter).is_some();
     Ok(S3Response::new(ListObjectsOutput {
         name: Some(bucket.name.clone()),
-        prefix: Some(enc.apply(prefix)),
+        // In v1, S3 leaves Prefix as sent even with encoding-type=url; clients decode the rest.
+        prefix: Some(prefix),
         marker: Some(enc.apply(input.marker.clone().unwrap_or_default())),
-        delimiter: input.delimiter.clone().map(|d| enc.apply(d)),
+        delimiter: delimiter(&input.delimiter).map(|d| enc.apply(d.to_string())),
         max_keys: Some(max as i32),
         is_truncated: Some(listing.truncated),
         // S3 gives NextMarker only when a delimiter was used; clients use the last key otherwise.
@@ -251,7 +255,7 @@ pub async fn list_object_versions(
     Ok(S3Response::new(ListObjectVersionsOutput {
         name: Some(bucket.name.clone()),
         prefix: Some(enc.apply(prefix)),
-        delimiter: input.delimiter.clone().map(|d| enc.apply(d)),
+        delimiter: delimiter(&input.delimiter).map(|d| enc.apply(d.to_string())),
         key_marker: input.key_marker.clone().map(|k| enc.apply(k)),
         version_id_marker: input.version_id_marker.clone(),
         max_keys: Some(max as i32),

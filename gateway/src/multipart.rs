@@ -3,7 +3,7 @@
 use s3s::dto::*;
 use s3s::{s3_error, S3Request, S3Response, S3Result};
 use tiergate_core::catalog::{Bucket as CatalogBucket, MultipartUpload as Upload};
-use tiergate_core::multipart::MAX_PARTS;
+use tiergate_core::multipart::{MAX_PARTS, UPLOAD_ID};
 
 use crate::body::from_blob;
 use crate::bucket::owner;
@@ -113,7 +113,24 @@ pub async fn complete_multipart_upload(
     req: S3Request<CompleteMultipartUploadInput>,
 ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
     let input = req.input;
-    let (bucket, upload) = find_upload(cx, &input.bucket, &input.key, &input.upload_id).await?;
+    let (bucket, upload) = match find_upload(cx, &input.bucket, &input.key, &input.upload_id).await {
+        Ok(found) => found,
+        Err(e) => {
+            // Completing an upload that already completed answers the same object again.
+            let bucket = cx.bucket(&input.bucket).await?;
+            let current = cx.core.catalog.object(cx.user, bucket.id, &input.key).await.s3()?;
+            return match current.filter(|o| o.checksums.get(UPLOAD_ID) == Some(&input.upload_id)) {
+                Some(object) => Ok(S3Response::new(CompleteMultipartUploadOutput {
+                    bucket: Some(bucket.name.clone()),
+                    key: Some(object.key.clone()),
+                    e_tag: Some(ETag::Strong(object.etag)),
+                    location: Some(format!("/{}/{}", bucket.name, object.key)),
+                    ..Default::default()
+                })),
+                None => Err(e),
+            };
+        }
+    };
     if input.if_match.is_some() || input.if_none_match.is_some() {
         let current = cx.core.catalog.object(cx.user, bucket.id, &upload.key).await.s3()?;
         crate::get::check_write_conditions(input.if_match.as_ref(), input.if_none_match.as_ref(), current.as_ref())?;

@@ -23,7 +23,11 @@ pub fn stored_headers(
     // aws-chunked is how the body travelled, not how the object is encoded.
     let content_encoding = content_encoding
         .map(|e| {
-            e.split(',').map(str::trim).filter(|t| !t.eq_ignore_ascii_case("aws-chunked")).collect::<Vec<_>>().join(",")
+            e.split(',')
+                .map(str::trim)
+                .filter(|t| !t.eq_ignore_ascii_case("aws-chunked"))
+                .collect::<Vec<_>>()
+                .join(", ")
         })
         .filter(|e| !e.is_empty());
     [

@@ -49,6 +49,7 @@ route! {
     put_object: PutObjectInput -> PutObjectOutput => put;
     get_object: GetObjectInput -> GetObjectOutput => get;
     head_object: HeadObjectInput -> HeadObjectOutput => get;
+    get_object_attributes: GetObjectAttributesInput -> GetObjectAttributesOutput => get;
     delete_object: DeleteObjectInput -> DeleteObjectOutput => delete;
     delete_objects: DeleteObjectsInput -> DeleteObjectsOutput => delete;
     copy_object: CopyObjectInput -> CopyObjectOutput => copy;

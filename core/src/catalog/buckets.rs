@@ -64,7 +64,7 @@ pub enum BucketDeletion {
 }
 
 impl Catalog {
-    /// Deletes the owner's bucket if it holds no objects and no multipart uploads.
+    /// Deletes the owner's bucket if it holds no objects (abort its multipart uploads first).
     pub async fn delete_bucket(&self, owner: UserId, bucket_id: i64) -> Result<BucketDeletion, CatalogError> {
         let done = sqlx::query(
             "DELETE FROM buckets WHERE id = $1 AND owner_id = $2 \

@@ -211,4 +211,20 @@ impl Catalog {
         .await?;
         rows.iter().map(upload_from_row).collect()
     }
+
+    /// Every upload in progress in the owner's bucket.
+    pub async fn bucket_multipart_uploads(
+        &self,
+        owner: UserId,
+        bucket_id: i64,
+    ) -> Result<Vec<MultipartUpload>, CatalogError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {UPLOAD_COLUMNS} FROM multipart_uploads WHERE owner_id = $1 AND bucket_id = $2"
+        ))
+        .bind(owner.0)
+        .bind(bucket_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(upload_from_row).collect()
+    }
 }
