@@ -54,7 +54,7 @@ web/node_modules/.package-lock.json: web/package-lock.json
 
 test-web: web build-debug
 	cd web && npm run lint && npm run typecheck && npm run test
-	cd web && TIERGATE_BIN=$(TARGET_DIR)/debug/tiergate npm run e2e
+	cd web && E2E_SKIP_BUILD=1 TIERGATE_BIN=$(TARGET_DIR)/debug/tiergate npm run e2e
 
 ## services: install and start Postgres and two MinIO servers for the tests (as .ci/run does)
 services:

@@ -43,6 +43,8 @@ CREATE TABLE objects (
     headers           TEXT NOT NULL DEFAULT '{}',
     checksums         TEXT NOT NULL DEFAULT '{}',
     original_filename BYTEA,
+    -- What people call the file: the uploader's file name, else the key's last segment.
+    display_name      TEXT NOT NULL DEFAULT '',
     tier              TEXT NOT NULL CHECK (tier IN ('hot', 'cold')),
     hot_key           TEXT,
     cold_key          TEXT,

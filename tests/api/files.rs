@@ -142,6 +142,11 @@ async fn the_list_pages_and_sorts() {
     assert_eq!(newest["total"], 3);
     let rest: Value = app.get("/api/files?limit=2&offset=2", &user.token).await.json().await.unwrap();
     assert_eq!(names(&rest), ["b.txt"]);
+    // By the name people see, not the stored key (which starts with a random id).
+    let by_name: Value = app.get("/api/files?sort=filename", &user.token).await.json().await.unwrap();
+    assert_eq!(names(&by_name), ["a.txt", "b.txt", "c.txt"]);
+    let by_name_desc: Value = app.get("/api/files?sort=filename&order=desc", &user.token).await.json().await.unwrap();
+    assert_eq!(names(&by_name_desc), ["c.txt", "b.txt", "a.txt"]);
     let by_size: Value = app.get("/api/files?sort=file_size", &user.token).await.json().await.unwrap();
     assert_eq!(names(&by_size), ["a.txt", "c.txt", "b.txt"]);
     let by_size_desc: Value = app.get("/api/files?sort=file_size&order=desc", &user.token).await.json().await.unwrap();

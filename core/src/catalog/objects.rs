@@ -65,6 +65,17 @@ pub struct NewObjectRow {
     pub hot_key: BackingKey,
 }
 
+impl NewObjectRow {
+    /// What people call the file, for sorting by name (NUL cannot be stored in Postgres text).
+    fn display_name(&self) -> String {
+        let name = self
+            .original_filename
+            .clone()
+            .unwrap_or_else(|| self.key.rsplit('/').next().unwrap_or(&self.key).to_string());
+        name.replace('\0', "\u{fffd}")
+    }
+}
+
 /// How a file listing is ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileSort {
@@ -180,8 +191,8 @@ impl Catalog {
             // this wait for it and then see the conflict.
             let inserted = sqlx::query(
                 "INSERT INTO objects (owner_id, bucket_id, key, version_id, size, etag, content_type, user_metadata, \
-                 checksums, original_filename, tier, hot_key, created_at, headers) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'hot', $11, $12, $13) \
+                 checksums, original_filename, tier, hot_key, created_at, headers, display_name) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'hot', $11, $12, $13, $14) \
                  ON CONFLICT (bucket_id, key) DO NOTHING RETURNING id",
             )
             .bind(new.owner.0)
@@ -197,6 +208,7 @@ impl Catalog {
             .bind(new.hot_key.as_str())
             .bind(now)
             .bind(to_json(&new.headers))
+            .bind(new.display_name())
             .fetch_optional(&mut *tx)
             .await?;
             let id: i64 = match inserted {
@@ -229,7 +241,8 @@ impl Catalog {
                     sqlx::query(
                         "UPDATE objects SET version_id = $2, size = $3, etag = $4, content_type = $5, user_metadata = $6, \
                          checksums = $7, original_filename = $8, tier = 'hot', hot_key = $9, cold_key = NULL, \
-                         created_at = $10, tiered_at = NULL, tiering_attempts = 0, tiering_error = NULL, headers = $11 \
+                         created_at = $10, tiered_at = NULL, tiering_attempts = 0, tiering_error = NULL, headers = $11, \
+                         display_name = $12 \
                          WHERE id = $1",
                     )
                     .bind(id)
@@ -243,6 +256,7 @@ impl Catalog {
                     .bind(new.hot_key.as_str())
                     .bind(now)
                     .bind(to_json(&new.headers))
+                    .bind(new.display_name())
                     .execute(&mut *tx)
                     .await?;
                     id
@@ -301,7 +315,7 @@ impl Catalog {
     ) -> Result<ObjectPage, CatalogError> {
         let column = match sort {
             FileSort::UploadedAt => "o.created_at",
-            FileSort::Name => "o.key",
+            FileSort::Name => "LOWER(o.display_name)",
             FileSort::Size => "o.size",
         };
         let dir = match order {

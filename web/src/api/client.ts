@@ -1,0 +1,82 @@
+import { endSession, getSessionState } from '../auth/session';
+
+/** An error answer of the API: `{"error": {"code", "message", "field"?}}` with its status. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly field: string | undefined;
+
+  constructor(status: number, code: string, message: string, field?: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+}
+
+/** Turns an error body (or none) into an ApiError; a body that isn't ours still gives a message. */
+export function parseApiError(status: number, bodyText: string): ApiError {
+  try {
+    const body = JSON.parse(bodyText) as { error?: { code?: unknown; message?: unknown; field?: unknown } };
+    const err = body.error;
+    if (err && typeof err.message === 'string') {
+      return new ApiError(
+        status,
+        typeof err.code === 'string' ? err.code : 'error',
+        err.message,
+        typeof err.field === 'string' ? err.field : undefined,
+      );
+    }
+  } catch {
+    // not JSON: fall through to a generic message
+  }
+  if (status === 0) return new ApiError(0, 'network_error', 'The server could not be reached. Check your connection and try again.');
+  return new ApiError(status, 'http_error', `The server answered ${status}.`);
+}
+
+/**
+ * A 401 on a request that carried our token means the token is no longer valid:
+ * end the session so the router sends the user to the login page with a note.
+ */
+export function handleUnauthorized(status: number, sentToken: boolean) {
+  if (status === 401 && sentToken) endSession('expired');
+}
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'DELETE' | 'PUT' | 'PATCH';
+  body?: unknown;
+  /** Send the session's token (default true). */
+  auth?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Calls the REST API under /api and returns its JSON (or undefined for 204). */
+export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const { method = 'GET', body, auth = true, signal } = options;
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  const token = auth ? getSessionState().session?.token : undefined;
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+
+  let response: Response;
+  try {
+    response = await fetch(`/api${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+    });
+  } catch (cause) {
+    if (cause instanceof DOMException && cause.name === 'AbortError') throw cause;
+    throw parseApiError(0, '');
+  }
+
+  if (!response.ok) {
+    handleUnauthorized(response.status, Boolean(token));
+    throw parseApiError(response.status, await response.text());
+  }
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { formatBytes, formatDuration } from './format';
+import { emailProblem, passwordProblem } from './validation';
+import { buildSnippets } from './snippets';
+
+describe('formatBytes', () => {
+  it('uses binary units with at most one decimal', () => {
+    expect(formatBytes(0)).toBe('0 B');
+    expect(formatBytes(1023)).toBe('1023 B');
+    expect(formatBytes(1536)).toBe('1.5 KiB');
+    expect(formatBytes(100 * 1024 * 1024)).toBe('100 MiB');
+    expect(formatBytes(3.25 * 1024 ** 3)).toBe('3.3 GiB');
+    expect(formatBytes(-1)).toBe('—');
+  });
+});
+
+describe('formatDuration', () => {
+  it('reads like a person would say it', () => {
+    expect(formatDuration(null)).toBe('—');
+    expect(formatDuration(0.25)).toBe('250 ms');
+    expect(formatDuration(4.2)).toBe('4.2 s');
+    expect(formatDuration(75)).toBe('1 min 15 s');
+    expect(formatDuration(7260)).toBe('2 h 1 min');
+  });
+});
+
+describe('validation', () => {
+  it('wants an e-mail address and 8+ characters', () => {
+    expect(emailProblem('ada@example.com')).toBeNull();
+    expect(emailProblem('ada@example')).not.toBeNull();
+    expect(emailProblem('')).toBe('Enter your e-mail address.');
+    expect(passwordProblem('1234567')).toBe('Use at least 8 characters.');
+    expect(passwordProblem('12345678')).toBeNull();
+  });
+});
+
+describe('buildSnippets', () => {
+  it('sets the endpoint, the region and path-style addressing for each client', () => {
+    const snippets = buildSnippets({
+      accessKeyId: 'AKID',
+      secretAccessKey: 'SECRET',
+      endpoint: 'http://127.0.0.1:9080/',
+      region: 'us-east-1',
+      bucket: 'files',
+    });
+    const byId = Object.fromEntries(snippets.map((s) => [s.id, s.code]));
+    expect(byId['aws-cli']).toContain('aws configure set s3.addressing_style path --profile tiergate');
+    expect(byId['aws-cli']).toContain('--endpoint-url http://127.0.0.1:9080 s3 ls s3://files/');
+    expect(byId.rclone).toContain('force_path_style = true');
+    expect(byId.rclone).toContain('endpoint = http://127.0.0.1:9080\n');
+    expect(byId.boto3).toContain('config=Config(s3={"addressing_style": "path"})');
+    expect(byId.boto3).toContain('aws_secret_access_key="SECRET"');
+  });
+});

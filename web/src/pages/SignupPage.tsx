@@ -1,0 +1,92 @@
+import { useState, type FormEvent } from 'react';
+import { Link, useNavigate } from 'react-router';
+import { ApiError } from '../api/client';
+import { useAuth } from '../auth/AuthContext';
+import type { LoginRedirectState } from '../auth/RequireAuth';
+import { Field } from '../components/Field';
+import { emailProblem, MIN_PASSWORD_LENGTH, passwordProblem } from '../lib/validation';
+import { useDocumentTitle } from '../lib/useDocumentTitle';
+
+/** Strips the server's "field: " prefix, which the form shows by the field anyway. */
+function fieldMessage(message: string, field: string): string {
+  const prefix = `${field}: `;
+  const text = message.startsWith(prefix) ? message.slice(prefix.length) : message;
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+export function SignupPage() {
+  useDocumentTitle('Sign up');
+  const { signup } = useAuth();
+  const navigate = useNavigate();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [emailError, setEmailError] = useState<string | null>(null);
+  const [passwordError, setPasswordError] = useState<string | null>(null);
+  const [formError, setFormError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const eProblem = emailProblem(email);
+    const pProblem = passwordProblem(password);
+    setEmailError(eProblem);
+    setPasswordError(pProblem);
+    setFormError(null);
+    if (eProblem || pProblem) return;
+    setBusy(true);
+    try {
+      const answer = await signup(email, password);
+      const state: LoginRedirectState = { signedUp: { email: answer.email, message: answer.message } };
+      navigate('/login', { state });
+    } catch (err) {
+      setBusy(false);
+      if (err instanceof ApiError && err.field === 'email') setEmailError(fieldMessage(err.message, 'email'));
+      else if (err instanceof ApiError && err.field === 'password') setPasswordError(fieldMessage(err.message, 'password'));
+      else setFormError(err instanceof Error ? err.message : 'Signing up failed.');
+    }
+  }
+
+  return (
+    <main className="auth-page" id="main">
+      <div className="auth-card">
+        <h1 className="brand-title">Tiergate</h1>
+        <h2>Create an account</h2>
+        {formError && (
+          <p className="banner banner-error" role="alert">
+            {formError}
+          </p>
+        )}
+        <form onSubmit={onSubmit} noValidate aria-label="Sign up">
+          <Field
+            label="E-mail"
+            type="email"
+            name="email"
+            autoComplete="email"
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+            error={emailError}
+            required
+          />
+          <Field
+            label="Password"
+            type="password"
+            name="password"
+            autoComplete="new-password"
+            hint={`At least ${MIN_PASSWORD_LENGTH} characters.`}
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            error={passwordError}
+            required
+            minLength={MIN_PASSWORD_LENGTH}
+          />
+          <button type="submit" className="button button-primary button-wide" disabled={busy}>
+            {busy ? 'Creating account…' : 'Sign up'}
+          </button>
+        </form>
+        <p className="auth-switch">
+          Already have an account? <Link to="/login">Log in</Link>
+        </p>
+      </div>
+    </main>
+  );
+}
