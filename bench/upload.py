@@ -132,11 +132,14 @@ class CpuMeter:
     def delta(a: dict, b: dict) -> dict:
         wall = b["t"] - a["t"]
         total = max(b["total"] - a["total"], 1)
+        ours = sum(b[k] - a[k] for k in ("tiergate", "minio", "clients"))
         return {
             "wall_s": round(wall, 2),
             "tiergate_cpu_s": round(b["tiergate"] - a["tiergate"], 2),
             "minio_cpu_s": round(b["minio"] - a["minio"], 2),
             "curl_cpu_s": round(b["clients"] - a["clients"], 2),
+            # CPU the rest of the machine used meanwhile (other jobs, this script): interference
+            "others_cpu_s": round(max((b["busy"] - a["busy"]) / CLK_TCK - ours, 0.0), 2),
             "machine_busy_pct": round(100.0 * (b["busy"] - a["busy"]) / total, 1),
         }
 
@@ -206,7 +209,7 @@ class Server:
         self.catalog = catalog
         self.part_size = part_size
         self.dir = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=root))
-        self.bucket = f"tg-bench-{uuid.uuid4().hex[:12]}"
+        self.bucket = f"tg-upbench-{uuid.uuid4().hex[:12]}"
         self.database: str | None = None
         self.proc: subprocess.Popen | None = None
         self.port = free_port()
@@ -215,7 +218,7 @@ class Server:
 
     def start(self, timeout: float = 60.0) -> None:
         if self.catalog == "postgres":
-            self.database = f"tg_bench_{uuid.uuid4().hex[:10]}"
+            self.database = f"tg_upbench_{uuid.uuid4().hex[:10]}"
             psql(f"CREATE DATABASE {self.database}")
             catalog_url = PG_BASE_URL + self.database
         else:
@@ -278,6 +281,10 @@ class Server:
         return r.json()["access_token"]
 
     def stop(self, keep: bool = False) -> None:
+        if self.proc and self.proc.poll() is not None:
+            log(f"{self.name}: WARNING: tiergate pid {self.proc.pid} had already exited with "
+                f"{self.proc.returncode} (negative: killed by that signal) before we stopped it:\n"
+                f"{self.tail_log(15)}")
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -286,7 +293,8 @@ class Server:
                 log(f"{self.name}: tiergate did not stop in 15 s after SIGTERM; killing pid {self.proc.pid}")
                 self.proc.kill()
                 self.proc.wait(timeout=15)
-        warnings = [l for l in self.tail_log(200).splitlines() if "WARN" in l or "ERROR" in l]
+        warnings = [l for l in self.tail_log(400).splitlines()
+                    if any(w in l for w in ("WARN", "ERROR", "panicked", "RUST_BACKTRACE"))]
         if warnings:
             log(f"{self.name}: server log warnings/errors (last {min(len(warnings), 10)}):")
             for line in warnings[-10:]:
@@ -334,7 +342,8 @@ def run_curl(cmd: list[str], expect: int, out: Path) -> float:
         raise BenchError(f"curl failed ({r.returncode}): {r.stderr.strip()}") from None
     if code_i != expect:
         body = out.read_text(errors="replace")[:500] if out.exists() else ""
-        raise BenchError(f"expected HTTP {expect}, got {code_i}: {body}")
+        raise BenchError(f"expected HTTP {expect}, got {code_i} after {secs_f:.2f} s "
+                         f"(curl exit {r.returncode}: {r.stderr.strip()}): {body}")
     return secs_f
 
 
@@ -365,31 +374,39 @@ def bench_throughput(args, root: Path, big: Path, md5: str) -> dict:
         direct_put(srv.bucket, "bench-direct/warmup", big, out)
         rest, direct = [], []
         meter = CpuMeter(srv.pid)
-        cpu_rest = {"wall_s": 0.0, "tiergate_cpu_s": 0.0, "minio_cpu_s": 0.0, "curl_cpu_s": 0.0}
+        cpu_rest = {"wall_s": 0.0, "tiergate_cpu_s": 0.0, "minio_cpu_s": 0.0, "curl_cpu_s": 0.0,
+                    "others_cpu_s": 0.0}
         cpu_direct = dict(cpu_rest)
         busy_rest, busy_direct = [], []
-        for i in range(args.n):
-            a = meter.snap()
-            t = rest_upload(srv, token, big, out, md5)
-            b = meter.snap()
-            d = CpuMeter.delta(a, b)
-            rest.append(size / MIB / t)
-            for k in cpu_rest:
-                cpu_rest[k] += d[k]
-            busy_rest.append(d["machine_busy_pct"])
-            a = meter.snap()
-            t2 = direct_put(srv.bucket, f"bench-direct/{i}", big, out)
-            b = meter.snap()
-            d = CpuMeter.delta(a, b)
-            direct.append(size / MIB / t2)
-            for k in cpu_direct:
-                cpu_direct[k] += d[k]
-            busy_direct.append(d["machine_busy_pct"])
-            log(f"throughput {i + 1}/{args.n}: REST {rest[-1]:.1f} MiB/s ({t:.2f} s), "
-                f"direct {direct[-1]:.1f} MiB/s ({t2:.2f} s)")
+        failures: list[str] = []
 
-        def per_run(c: dict) -> dict:
-            return {k: round(v / args.n, 2) for k, v in c.items()}
+        def measured(side: str, fn, cpu: dict, busy: list, speeds: list) -> str:
+            a = meter.snap()
+            try:
+                t = fn()
+            except BenchError as e:  # recorded, not retried: a failed upload is a finding
+                failures.append(f"{side} run {i + 1}: {e}")
+                log(f"throughput {i + 1}/{args.n}: {side} FAILED: {e}")
+                if srv.proc.poll() is not None:
+                    raise BenchError(f"tiergate exited with {srv.proc.returncode}") from None
+                return "failed"
+            d = CpuMeter.delta(a, meter.snap())
+            speeds.append(size / MIB / t)
+            for k in cpu:
+                cpu[k] += d[k]
+            busy.append(d["machine_busy_pct"])
+            return f"{speeds[-1]:.1f} MiB/s ({t:.2f} s)"
+
+        for i in range(args.n):
+            r1 = measured("REST", lambda: rest_upload(srv, token, big, out, md5), cpu_rest, busy_rest, rest)
+            r2 = measured("direct", lambda: direct_put(srv.bucket, f"bench-direct/{i}", big, out),
+                          cpu_direct, busy_direct, direct)
+            log(f"throughput {i + 1}/{args.n}: REST {r1}, direct {r2}")
+        if not rest or not direct:
+            raise BenchError(f"no successful runs on one side: {failures}")
+
+        def per_run(c: dict, runs: int) -> dict:
+            return {k: round(v / runs, 2) for k, v in c.items()}
 
         r = {
             "file_mib": size / MIB,
@@ -398,8 +415,9 @@ def bench_throughput(args, root: Path, big: Path, md5: str) -> dict:
             "direct_mib_s": [round(x, 1) for x in direct],
             "rest_median_mib_s": round(statistics.median(rest), 1),
             "direct_median_mib_s": round(statistics.median(direct), 1),
-            "cpu_per_rest_upload": per_run(cpu_rest),
-            "cpu_per_direct_put": per_run(cpu_direct),
+            "cpu_per_rest_upload": per_run(cpu_rest, len(rest)),
+            "cpu_per_direct_put": per_run(cpu_direct, len(direct)),
+            "failures": failures,
             "machine_busy_pct_rest": round(statistics.mean(busy_rest), 1),
             "machine_busy_pct_direct": round(statistics.mean(busy_direct), 1),
         }
@@ -550,7 +568,7 @@ def bench_list(args, root: Path, catalog: str) -> dict:
         log(f"list ({catalog}): seeded in {seed_secs:.1f} s ({args.files / seed_secs:.0f} uploads/s)")
         page = requests.get(srv.url + "/api/files?limit=50&offset=0",
                             headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
-        if page.get("total") != args.files or len(page.get("files", [])) != 50:
+        if page.get("total") != args.files or len(page.get("files", [])) != min(50, args.files):
             raise BenchError(f"list: total {page.get('total')}, {len(page.get('files', []))} files on the page")
         cfg = srv.dir / "curl-list.cfg"
         time_gets(srv, token, "/api/files", 20, cfg)  # warm-up
@@ -616,17 +634,20 @@ def summary(res: dict) -> str:
         lines.append(f"  REST upload (curl -F)        {t['rest_median_mib_s']:8.1f}   runs {t['rest_mib_s']}")
         lines.append(f"  direct PUT to MinIO (curl -T){t['direct_median_mib_s']:8.1f}   runs {t['direct_mib_s']}")
         lines.append(f"  ratio REST/direct            {t['ratio']:8.3f}   (target >= 0.8)")
+        for f in t["failures"]:
+            lines.append(f"  FAILED: {f[:300]}")
         c, d = t["cpu_per_rest_upload"], t["cpu_per_direct_put"]
         lines.append(f"  CPU s per REST upload: tiergate {c['tiergate_cpu_s']}, minio {c['minio_cpu_s']}, "
-                     f"curl {c['curl_cpu_s']} (wall {c['wall_s']}; machine busy {t['machine_busy_pct_rest']}%)")
+                     f"curl {c['curl_cpu_s']}, others {c['others_cpu_s']} (wall {c['wall_s']}; machine busy {t['machine_busy_pct_rest']}%)")
         lines.append(f"  CPU s per direct PUT:  tiergate {d['tiergate_cpu_s']}, minio {d['minio_cpu_s']}, "
-                     f"curl {d['curl_cpu_s']} (wall {d['wall_s']}; machine busy {t['machine_busy_pct_direct']}%)")
+                     f"curl {d['curl_cpu_s']}, others {d['others_cpu_s']} (wall {d['wall_s']}; machine busy {t['machine_busy_pct_direct']}%)")
     for r in res.get("rss", []):
         lines.append(f"RSS, {r['concurrency']} concurrent {r['file_mib']:.0f} MiB REST uploads, part_size {r['part_size'] // MIB} MiB")
         lines.append(f"  idle {r['idle_mib']} MiB  peak {r['peak_mib']} MiB  growth {r['growth_mib']} MiB "
                      f"(target <= 64)  after+1s {r['after_1s_mib']} MiB  VmHWM {r['vmhwm_mib']} MiB")
         lines.append(f"  {r['samples']} samples; {r['wall_s']} s wall, aggregate {r['aggregate_mib_s']} MiB/s; "
-                     f"tiergate CPU {r['cpu']['tiergate_cpu_s']} s, minio {r['cpu']['minio_cpu_s']} s; "
+                     f"tiergate CPU {r['cpu']['tiergate_cpu_s']} s, minio {r['cpu']['minio_cpu_s']} s, "
+                     f"others {r['cpu']['others_cpu_s']} s; "
                      f"failures {len(r['failures'])}")
     for r in res.get("list", []):
         lines.append(f"GET /api/files (default page), {r['files']} files, {r['catalog']}, "
@@ -647,8 +668,11 @@ class Timeout(Exception):
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    default_bin = os.environ.get("TIERGATE_BIN") or str(
-        Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target")) / "release" / "tiergate")
+    candidates = [os.environ.get("TIERGATE_BIN"),
+                  os.environ.get("CARGO_TARGET_DIR") and f"{os.environ['CARGO_TARGET_DIR']}/release/tiergate",
+                  "/opt/tiergate-cache/target/release/tiergate", str(REPO / "target/release/tiergate")]
+    candidates = [c for c in candidates if c]
+    default_bin = next((c for c in candidates if Path(c).is_file()), candidates[0])
     ap.add_argument("--bin", type=Path, default=Path(default_bin), help=f"tiergate binary (default {default_bin})")
     ap.add_argument("--n", type=int, default=5, help="uploads per side for throughput (default 5)")
     ap.add_argument("--size-mib", type=int, default=100, help="size of the random file (default 100)")
@@ -660,7 +684,8 @@ def main() -> int:
                     help="run only these benches (repeatable; default all)")
     ap.add_argument("--no-postgres", action="store_true", help="list bench on SQLite only")
     ap.add_argument("--json", type=Path, help="also write the results here as JSON")
-    ap.add_argument("--keep", action="store_true", help="keep the servers' temp dirs (logs) for debugging")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the servers' temp dirs (logs, SQLite catalogs) under /tmp/tg-upbench-*")
     ap.add_argument("--max-seconds", type=int, default=1800, help="hard limit for the whole run (default 1800)")
     args = ap.parse_args()
     only = set(args.only or ["throughput", "rss", "list"])
@@ -689,10 +714,10 @@ def main() -> int:
     signal.signal(signal.SIGTERM, on_term)
     signal.alarm(args.max_seconds)
 
-    root = Path(tempfile.mkdtemp(prefix="tg-bench-", dir="/tmp"))
+    root = Path(tempfile.mkdtemp(prefix="tg-upbench-", dir="/tmp"))
+    big = root / f"random-{args.size_mib}MiB.bin"
     res: dict = {"machine": machine(), "command": " ".join([sys.executable] + sys.argv), "errors": []}
     try:
-        big = root / f"random-{args.size_mib}MiB.bin"
         log(f"writing {args.size_mib} MiB of random bytes to {big}")
         h = hashlib.md5()
         with open(big, "wb") as f:
@@ -724,7 +749,11 @@ def main() -> int:
         res["errors"].append(f"stopped: {e}")
     finally:
         signal.alarm(0)
-        shutil.rmtree(root, ignore_errors=True)
+        if args.keep:
+            (root / big.name).unlink(missing_ok=True)
+            log(f"kept the servers' temp dirs (logs, catalogs) in {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
     print(summary(res))
     if args.json:
         args.json.write_text(json.dumps(res, indent=2) + "\n")

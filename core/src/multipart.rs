@@ -147,15 +147,20 @@ impl Core {
             .into_iter()
             .map(|p| (p.part_number, p))
             .collect();
-        let mut chosen = Vec::with_capacity(requested.len());
-        let mut previous = 0;
+        // Part numbers ascend; a part listed again right after itself (a client that re-sent
+        // it) counts once, with the last ETag given.
+        let mut named: Vec<(i32, &str)> = Vec::with_capacity(requested.len());
         for (number, etag) in requested {
-            if *number <= previous {
-                return Err(WriteError::InvalidPartOrder);
+            match named.last_mut() {
+                Some(last) if last.0 == *number => last.1 = etag,
+                Some(last) if last.0 > *number => return Err(WriteError::InvalidPartOrder),
+                _ => named.push((*number, etag)),
             }
-            previous = *number;
+        }
+        let mut chosen = Vec::with_capacity(named.len());
+        for (number, etag) in named {
             let part =
-                stored.get(number).filter(|p| p.etag == unquote(etag)).ok_or(WriteError::InvalidPart(*number))?;
+                stored.get(&number).filter(|p| p.etag == unquote(etag)).ok_or(WriteError::InvalidPart(number))?;
             chosen.push(part);
         }
         if let Some(small) = chosen[..chosen.len() - 1].iter().find(|p| p.size < MIN_PART_SIZE) {

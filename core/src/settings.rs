@@ -127,6 +127,9 @@ pub enum TierBackend {
 #[derive(Debug, Clone)]
 pub struct S3TierSettings {
     pub endpoint: Option<Url>,
+    /// The endpoint presigned URLs name, when clients reach the service at another address
+    /// than Tiergate does (e.g. `http://minio:9000` inside Docker, `http://localhost:9000` outside).
+    pub presign_endpoint: Option<Url>,
     pub region: String,
     pub bucket: String,
     pub prefix: String,
@@ -227,6 +230,7 @@ struct RawTier {
     label: String,
     root: Option<PathBuf>,
     endpoint: Option<String>,
+    presign_endpoint: Option<String>,
     region: Option<String>,
     bucket: Option<String>,
     #[serde(default)]
@@ -438,6 +442,8 @@ fn tier_from_raw(key: &str, raw: RawTier, default_root: &Path) -> Result<TierSet
                 .filter(|b| !b.trim().is_empty())
                 .ok_or_else(|| invalid(k("bucket"), "is required for an s3 tier"))?;
             let endpoint = raw.endpoint.as_deref().map(|u| parse_url(&k("endpoint"), u)).transpose()?;
+            let presign_endpoint =
+                raw.presign_endpoint.as_deref().map(|u| parse_url(&k("presign_endpoint"), u)).transpose()?;
             let part_size = raw.part_size.unwrap_or(8 * 1024 * 1024);
             if !(5 * 1024 * 1024..=5 * 1024 * 1024 * 1024).contains(&part_size) {
                 return Err(invalid(k("part_size"), "must be between 5 MiB and 5 GiB"));
@@ -448,6 +454,7 @@ fn tier_from_raw(key: &str, raw: RawTier, default_root: &Path) -> Result<TierSet
             let prefix = raw.prefix.trim_matches('/').to_string();
             TierBackend::S3(Box::new(S3TierSettings {
                 endpoint,
+                presign_endpoint,
                 region: raw.region.unwrap_or_else(|| "us-east-1".to_string()),
                 bucket,
                 prefix: if prefix.is_empty() { prefix } else { format!("{prefix}/") },

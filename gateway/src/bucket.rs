@@ -17,17 +17,38 @@ pub async fn owner(cx: &ReqCtx<'_>) -> S3Result<Owner> {
 
 pub async fn list_buckets(
     cx: &ReqCtx<'_>,
-    _req: S3Request<ListBucketsInput>,
+    req: S3Request<ListBucketsInput>,
 ) -> S3Result<S3Response<ListBucketsOutput>> {
-    let buckets = cx.core.catalog.buckets(cx.user).await.s3()?;
-    let buckets = buckets
+    let input = req.input;
+    let prefix = input.prefix.clone().unwrap_or_default();
+    // The continuation token is the last name of the previous page; names sort by bytes.
+    let after = input.continuation_token.clone().unwrap_or_default();
+    let max = match input.max_buckets {
+        None => usize::MAX,
+        Some(n) if (1..=10_000).contains(&n) => n as usize,
+        Some(_) => return Err(s3_error!(InvalidArgument, "max-buckets must be from 1 to 10000")),
+    };
+    let mut matching: Vec<_> = cx
+        .core
+        .catalog
+        .buckets(cx.user)
+        .await
+        .s3()?
+        .into_iter()
+        .filter(|b| b.name.starts_with(&prefix) && b.name.as_str() > after.as_str())
+        .collect();
+    let truncated = matching.len() > max;
+    matching.truncate(max);
+    let next = truncated.then(|| matching.last().map(|b| b.name.clone())).flatten();
+    let buckets = matching
         .into_iter()
         .map(|b| Bucket { name: Some(b.name), creation_date: Some(timestamp(b.created_at)), ..Default::default() })
         .collect();
     Ok(S3Response::new(ListBucketsOutput {
         buckets: Some(buckets),
         owner: Some(owner(cx).await?),
-        ..Default::default()
+        continuation_token: next,
+        prefix: input.prefix,
     }))
 }
 

@@ -111,14 +111,13 @@ pub async fn copy_object(cx: &ReqCtx<'_>, req: S3Request<CopyObjectInput>) -> S3
 /// `x-amz-copy-source-range: bytes=a-b`, inside the source.
 fn source_range(raw: Option<&str>, size: u64) -> S3Result<Option<ByteRange>> {
     let Some(raw) = raw else { return Ok(None) };
-    let invalid = || s3_error!(InvalidRange, "The x-amz-copy-source-range value is not valid for the source object.");
-    let (a, b) = raw
-        .strip_prefix("bytes=")
-        .and_then(|r| r.split_once('-'))
-        .ok_or_else(|| s3_error!(InvalidArgument, "Range must be bytes=first-last"))?;
-    let (start, end) = (a.parse::<u64>().map_err(|_| invalid())?, b.parse::<u64>().map_err(|_| invalid())?);
+    // A malformed range is a bad argument; a well-formed one outside the source is not satisfiable.
+    let malformed =
+        || s3_error!(InvalidArgument, "The x-amz-copy-source-range value must be of the form bytes=first-last.");
+    let (a, b) = raw.strip_prefix("bytes=").and_then(|r| r.split_once('-')).ok_or_else(malformed)?;
+    let (start, end) = (a.parse::<u64>().map_err(|_| malformed())?, b.parse::<u64>().map_err(|_| malformed())?);
     if start > end || end >= size {
-        return Err(invalid());
+        return Err(s3_error!(InvalidRange, "The x-amz-copy-source-range value is not valid for the source object."));
     }
     Ok(Some(ByteRange { start, end_inclusive: end }))
 }
@@ -162,6 +161,10 @@ mod tests {
         assert!(source_range(Some("bytes=0-10"), 10).is_err());
         assert!(source_range(Some("bytes=5-4"), 10).is_err());
         assert!(source_range(Some("0-4"), 10).is_err());
+        let code = |r: &str| source_range(Some(r), 10).unwrap_err().code().as_str().to_string();
+        assert_eq!(code("bytes=hello-world"), "InvalidArgument");
+        assert_eq!(code("bytes=0-2,3-5"), "InvalidArgument");
+        assert_eq!(code("bytes=5-20"), "InvalidRange");
         assert_eq!(source_range(None, 10).unwrap(), None);
     }
 }

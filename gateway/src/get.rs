@@ -249,7 +249,9 @@ pub async fn get_object_attributes(
     let input = req.input;
     check_version(input.version_id.as_deref())?;
     let object = find_object(cx, &input.bucket, &input.key).await?;
-    let wants = |name: &str| input.object_attributes.iter().any(|a| a.as_str() == name);
+    // Clients send the attributes as one comma-separated header or as several.
+    let wants =
+        |name: &str| input.object_attributes.iter().flat_map(|a| a.as_str().split(',')).any(|a| a.trim() == name);
     let multipart = object.checksums.contains_key(tiergate_core::multipart::PART_SIZES);
     let sums = checksum::to_dto(&object.checksums);
     let has_sums = sums.checksum_crc32.is_some()

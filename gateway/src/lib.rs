@@ -68,6 +68,34 @@ pub fn service(core: Core) -> Result<S3Service, String> {
     Ok(builder.build())
 }
 
+/// The id of one request, in its extensions, in the `x-amz-request-id` header of its answer
+/// and in the `<RequestId>` of an error.
+#[derive(Clone)]
+pub(crate) struct RequestId(pub String);
+
+/// The S3 service with a request id on every request and answer.
+#[derive(Clone)]
+struct WithRequestId(S3Service);
+
+impl hyper::service::Service<http::Request<hyper::body::Incoming>> for WithRequestId {
+    type Response = <S3Service as hyper::service::Service<http::Request<hyper::body::Incoming>>>::Response;
+    type Error = <S3Service as hyper::service::Service<http::Request<hyper::body::Incoming>>>::Error;
+    type Future = std::pin::Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn call(&self, mut req: http::Request<hyper::body::Incoming>) -> Self::Future {
+        let id = uuid::Uuid::new_v4().simple().to_string()[..16].to_ascii_uppercase();
+        req.extensions_mut().insert(RequestId(id.clone()));
+        let inner = self.0.clone();
+        Box::pin(async move {
+            let mut res = hyper::service::Service::call(&inner, req).await?;
+            if let Ok(v) = http::HeaderValue::from_str(&id) {
+                res.headers_mut().insert("x-amz-request-id", v);
+            }
+            Ok(res)
+        })
+    }
+}
+
 /// Serves the gateway on `listener` until `shutdown` completes, then lets requests in flight
 /// finish (for up to 30 seconds).
 pub async fn serve(
@@ -75,7 +103,7 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let service = service(core).map_err(std::io::Error::other)?;
+    let service = WithRequestId(service(core).map_err(std::io::Error::other)?);
     let http = ConnBuilder::new(TokioExecutor::new());
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);

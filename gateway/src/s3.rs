@@ -27,10 +27,14 @@ macro_rules! route {
             $(
                 async fn $op(&self, req: S3Request<$input>) -> S3Result<S3Response<$output>> {
                     let started = std::time::Instant::now();
-                    let result = match ReqCtx::new(&self.core, &req) {
+                    let request_id = req.extensions.get::<crate::RequestId>().map(|r| r.0.clone());
+                    let mut result = match ReqCtx::new(&self.core, &req) {
                         Ok(cx) => $family::$op(&cx, req).await,
                         Err(e) => Err(e),
                     };
+                    if let (Err(e), Some(id)) = (&mut result, request_id) {
+                        e.set_request_id(id);
+                    }
                     crate::observe(stringify!($op), started, result.as_ref().err());
                     result
                 }

@@ -488,3 +488,93 @@ async fn a_hot_tier_that_is_down_gives_503_and_changes_nothing() {
     let e = s3.get_object().bucket("files").key("kept").send().await.unwrap_err();
     assert_eq!(e.raw_response().map(|r| r.status().as_u16()), Some(503));
 }
+
+#[tokio::test]
+async fn parts_attributes_request_ids_and_bucket_pages() {
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    let s3 = app.s3(&user).await;
+    let (p1, p2) = (random_bytes(5 * 1024 * 1024), random_bytes(1000));
+    let id =
+        s3.create_multipart_upload().bucket("files").key("mp").send().await.unwrap().upload_id().unwrap().to_string();
+    let e1 = s3
+        .upload_part()
+        .bucket("files")
+        .key("mp")
+        .upload_id(&id)
+        .part_number(1)
+        .body(ByteStream::from(p1.clone()))
+        .send()
+        .await
+        .unwrap();
+    let e2 = s3
+        .upload_part()
+        .bucket("files")
+        .key("mp")
+        .upload_id(&id)
+        .part_number(2)
+        .body(ByteStream::from(p2.clone()))
+        .send()
+        .await
+        .unwrap();
+    // Part 1 listed twice (a re-send): the last ETag counts.
+    let parts = CompletedMultipartUpload::builder()
+        .parts(CompletedPart::builder().part_number(1).e_tag("\"stale\"").build())
+        .parts(CompletedPart::builder().part_number(1).e_tag(e1.e_tag().unwrap()).build())
+        .parts(CompletedPart::builder().part_number(2).e_tag(e2.e_tag().unwrap()).build())
+        .build();
+    let complete = || {
+        s3.complete_multipart_upload().bucket("files").key("mp").upload_id(&id).multipart_upload(parts.clone()).send()
+    };
+    let done = complete().await.unwrap();
+    // Completing it again answers the same object.
+    assert_eq!(complete().await.unwrap().e_tag(), done.e_tag());
+
+    // GET and HEAD by part number.
+    let part2 = s3.get_object().bucket("files").key("mp").part_number(2).send().await.unwrap();
+    assert_eq!(part2.parts_count(), Some(2));
+    assert_eq!(part2.content_length(), Some(1000));
+    assert_eq!(body_of(part2).await, p2);
+    let head = s3.head_object().bucket("files").key("mp").part_number(1).send().await.unwrap();
+    assert_eq!(head.content_length(), Some(p1.len() as i64));
+    let e = s3.get_object().bucket("files").key("mp").part_number(3).send().await.unwrap_err();
+    assert_eq!(e.raw_response().map(|r| r.status().as_u16()), Some(400));
+    assert_eq!(code(&e.into_service_error()), "InvalidPart");
+
+    // GetObjectAttributes.
+    let attrs = s3
+        .get_object_attributes()
+        .bucket("files")
+        .key("mp")
+        .object_attributes(aws_sdk_s3::types::ObjectAttributes::ObjectSize)
+        .object_attributes(aws_sdk_s3::types::ObjectAttributes::ObjectParts)
+        .object_attributes(aws_sdk_s3::types::ObjectAttributes::StorageClass)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(attrs.object_size(), Some((p1.len() + p2.len()) as i64));
+    assert_eq!(attrs.object_parts().and_then(|p| p.total_parts_count()), Some(2));
+    assert_eq!(attrs.storage_class().map(|c| c.as_str()), Some("STANDARD"));
+
+    // Every answer has a request id; an error names the same one.
+    let res = reqwest::get(format!("{}/files/mp", app.gateway)).await.unwrap();
+    let header = res.headers().get("x-amz-request-id").unwrap().to_str().unwrap().to_string();
+    let missing = s3.get_object().bucket("files").key("missing").send().await.unwrap_err();
+    let raw = missing.raw_response().unwrap();
+    let id = raw.headers().get("x-amz-request-id").unwrap().to_string();
+    let body = std::str::from_utf8(raw.body().bytes().unwrap()).unwrap().to_string();
+    assert!(body.contains(&format!("<RequestId>{id}</RequestId>")), "{body}");
+    assert!(!header.is_empty());
+
+    // ListBuckets a page at a time.
+    for b in ["aa-one", "bb-two"] {
+        s3.create_bucket().bucket(b).send().await.unwrap();
+    }
+    let first = s3.list_buckets().max_buckets(2).send().await.unwrap();
+    let names: Vec<_> = first.buckets().iter().filter_map(|b| b.name()).collect();
+    assert_eq!(names, ["aa-one", "bb-two"]);
+    let rest =
+        s3.list_buckets().max_buckets(2).continuation_token(first.continuation_token().unwrap()).send().await.unwrap();
+    assert_eq!(rest.buckets().iter().filter_map(|b| b.name()).collect::<Vec<_>>(), ["files"]);
+    assert!(rest.continuation_token().is_none());
+}

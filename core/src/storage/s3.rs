@@ -39,6 +39,8 @@ const MAX_SINGLE_PUT: u64 = 5 * 1024 * 1024 * 1024;
 #[derive(Debug)]
 pub struct S3Backend {
     client: Client,
+    /// Signs presigned URLs for the address clients use (the same client unless configured).
+    presign_client: Client,
     bucket: String,
     prefix: String,
     part_size: u64,
@@ -222,15 +224,23 @@ impl S3Backend {
             .retry_config(RetryConfig::standard().with_max_attempts(3))
             .timeout_config(TimeoutConfig::builder().connect_timeout(Duration::from_secs(5)).build())
             // Bodies stream at the client's pace; a slow client must not fail the upload.
-            .stalled_stream_protection(StalledStreamProtectionConfig::disabled());
-        if let Some(endpoint) = &settings.endpoint {
-            config = config.endpoint_url(endpoint.as_str().trim_end_matches('/'));
-        }
+            .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
+            // We check what the backend stored against our own MD5s (its ETags); the SDK's
+            // extra CRC trailer (and, over plain http, signed chunks) would cost CPU on every byte.
+            .request_checksum_calculation(aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired);
         if let (Some(id), Some(secret)) = (&settings.access_key_id, &settings.secret_access_key) {
             config = config.credentials_provider(Credentials::new(id, secret, None, None, "tiergate-settings"));
         }
+        let presign_config = match settings.presign_endpoint.as_ref().or(settings.endpoint.as_ref()) {
+            Some(endpoint) => config.clone().endpoint_url(endpoint.as_str().trim_end_matches('/')),
+            None => config.clone(),
+        };
+        if let Some(endpoint) = &settings.endpoint {
+            config = config.endpoint_url(endpoint.as_str().trim_end_matches('/'));
+        }
         let backend = Self {
             client: Client::from_conf(config.build()),
+            presign_client: Client::from_conf(presign_config.build()),
             bucket: settings.bucket.clone(),
             prefix: settings.prefix.clone(),
             part_size: settings.part_size,
@@ -608,7 +618,7 @@ impl StorageBackend for S3Backend {
     ) -> Result<Option<Url>, StorageError> {
         let config = PresigningConfig::expires_in(expires_in).map_err(|e| StorageError::Backend(e.to_string()))?;
         let req = self
-            .client
+            .presign_client
             .get_object()
             .bucket(&self.bucket)
             .key(self.full_key(key)?)
@@ -618,5 +628,41 @@ impl StorageBackend for S3Backend {
             .await
             .map_err(map_err)?;
         Url::parse(req.uri()).map(Some).map_err(|e| StorageError::Backend(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(endpoint: &str, presign: Option<&str>) -> S3TierSettings {
+        S3TierSettings {
+            endpoint: Some(Url::parse(endpoint).unwrap()),
+            presign_endpoint: presign.map(|p| Url::parse(p).unwrap()),
+            region: "us-east-1".into(),
+            bucket: "hot".into(),
+            prefix: String::new(),
+            path_style: true,
+            access_key_id: Some("id".into()),
+            secret_access_key: Some("secret".into()),
+            backend_storage_class: None,
+            part_size: 8 * 1024 * 1024,
+            create_bucket: false,
+        }
+    }
+
+    #[tokio::test]
+    async fn presigned_urls_name_the_endpoint_clients_use() {
+        let key = BackingKey::from_catalog("user-1/v-a.txt".into());
+        let inside = S3Backend::open(&settings("http://minio:9000", None)).await.unwrap();
+        let url =
+            inside.presign_get(&key, Duration::from_secs(60), &PresignOverrides::default()).await.unwrap().unwrap();
+        assert_eq!(url.host_str(), Some("minio"));
+        let outside = S3Backend::open(&settings("http://minio:9000", Some("https://files.example.com"))).await.unwrap();
+        let url =
+            outside.presign_get(&key, Duration::from_secs(60), &PresignOverrides::default()).await.unwrap().unwrap();
+        assert_eq!(url.host_str(), Some("files.example.com"));
+        assert!(url.path().ends_with("/hot/user-1/v-a.txt"), "{url}");
+        assert!(url.query().unwrap().contains("X-Amz-Signature="));
     }
 }
