@@ -533,18 +533,7 @@ impl StorageBackend for S3Backend {
     }
 
     async fn create_multipart(&self, key: &BackingKey, opts: PutOptions) -> Result<String, StorageError> {
-        self.client
-            .create_multipart_upload()
-            .bucket(&self.bucket)
-            .key(self.full_key(key)?)
-            .set_content_type(opts.content_type.clone())
-            .set_metadata(Self::metadata(&opts))
-            .set_storage_class(self.storage_class.clone())
-            .send()
-            .await
-            .map_err(map_err)?
-            .upload_id
-            .ok_or_else(|| StorageError::Backend("CreateMultipartUpload returned no upload id".into()))
+        self.start_multipart(&self.full_key(key)?, &opts).await
     }
 
     async fn upload_part(
