@@ -74,6 +74,8 @@ where
 struct SizedBody {
     inner: sync_wrapper::SyncWrapper<ByteStream>,
     remaining: u64,
+    /// The last chunk, held until the stream underneath has ended.
+    held: Option<Bytes>,
     /// The client may poll again after the end; the stream underneath must not be.
     done: bool,
 }
@@ -84,23 +86,56 @@ impl http_body::Body for SizedBody {
 
     fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
         let this = &mut *self;
-        if this.done {
-            return Poll::Ready(None);
-        }
-        match this.inner.get_mut().as_mut().poll_next(cx) {
-            Poll::Ready(Some(Ok(chunk))) => {
-                this.remaining = this.remaining.saturating_sub(chunk.len() as u64);
-                Poll::Ready(Some(Ok(Frame::data(chunk))))
+        loop {
+            if this.done {
+                return Poll::Ready(None);
             }
-            Poll::Ready(Some(Err(e))) => {
-                this.done = true;
-                Poll::Ready(Some(Err(e)))
+            // The last bytes are handed on only once the stream below has ended: a client's
+            // body may carry a trailer (an aws-chunked checksum) that is read at its very end,
+            // and a client that sends more than it announced is refused.
+            if let Some(last) = this.held.take() {
+                return match this.inner.get_mut().as_mut().poll_next(cx) {
+                    Poll::Ready(None) => {
+                        this.done = true;
+                        Poll::Ready(Some(Ok(Frame::data(last))))
+                    }
+                    Poll::Ready(Some(Ok(extra))) if extra.is_empty() => {
+                        this.held = Some(last);
+                        continue;
+                    }
+                    Poll::Ready(Some(Ok(_))) => {
+                        this.done = true;
+                        Poll::Ready(Some(Err(io::Error::new(io::ErrorKind::InvalidData, "body longer than announced"))))
+                    }
+                    Poll::Ready(Some(Err(e))) => {
+                        this.done = true;
+                        Poll::Ready(Some(Err(e)))
+                    }
+                    Poll::Pending => {
+                        this.held = Some(last);
+                        Poll::Pending
+                    }
+                };
             }
-            Poll::Ready(None) => {
-                this.done = true;
-                Poll::Ready(None)
-            }
-            Poll::Pending => Poll::Pending,
+            return match this.inner.get_mut().as_mut().poll_next(cx) {
+                Poll::Ready(Some(Ok(chunk))) => {
+                    this.remaining = this.remaining.saturating_sub(chunk.len() as u64);
+                    if this.remaining == 0 {
+                        this.held = Some(chunk);
+                        continue;
+                    }
+                    Poll::Ready(Some(Ok(Frame::data(chunk))))
+                }
+                Poll::Ready(Some(Err(e))) => {
+                    this.done = true;
+                    Poll::Ready(Some(Err(e)))
+                }
+                Poll::Ready(None) => {
+                    this.done = true;
+                    Poll::Ready(None)
+                }
+                Poll::Pending => Poll::Pending,
+            };
         }
     }
 
@@ -109,7 +144,8 @@ impl http_body::Body for SizedBody {
     }
 
     fn size_hint(&self) -> SizeHint {
-        SizeHint::with_exact(self.remaining)
+        let held = self.held.as_ref().map_or(0, |h| h.len() as u64);
+        SizeHint::with_exact(self.remaining + held)
     }
 }
 
@@ -117,6 +153,7 @@ fn sized_body(stream: ByteStream, len: u64) -> SdkByteStream {
     SdkByteStream::from_body_1_x(SizedBody {
         inner: sync_wrapper::SyncWrapper::new(stream),
         remaining: len,
+        held: None,
         done: false,
     })
 }
@@ -364,6 +401,25 @@ impl S3Backend {
                 parts.push(CompletedPart::builder().part_number(part_number).set_e_tag(out.e_tag).build());
                 sent += part_len;
                 part_number += 1;
+            }
+            // Read the body to its end (a trailer may follow the last byte), refusing extra bytes.
+            let mut rest = {
+                let mut src = source.lock().unwrap_or_else(|p| p.into_inner());
+                if src.leftover.as_ref().is_some_and(|l| !l.is_empty()) {
+                    return Err(StorageError::Body(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "body longer than announced",
+                    )));
+                }
+                std::mem::replace(&mut src.body, Box::pin(futures::stream::empty()))
+            };
+            while let Some(item) = rest.next().await {
+                if !item.map_err(StorageError::Body)?.is_empty() {
+                    return Err(StorageError::Body(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "body longer than announced",
+                    )));
+                }
             }
             let done = self
                 .client
