@@ -93,21 +93,28 @@ impl FsBackend {
         Ok(self.root.join(MULTIPART_DIR).join(upload_id))
     }
 
-    /// Streams `body` into a fresh temporary file, returning its path, length and MD5.
-    async fn write_tmp(&self, mut body: ByteStream) -> Result<(PathBuf, u64, [u8; 16]), StorageError> {
+    /// Streams `body` into a fresh temporary file, returning its path, length and, when asked
+    /// (a part's ETag), its MD5. Whole objects are hashed by the write path already.
+    async fn write_tmp(
+        &self,
+        mut body: ByteStream,
+        hash: bool,
+    ) -> Result<(PathBuf, u64, Option<[u8; 16]>), StorageError> {
         let tmp = self.tmp_path();
         let result = async {
             let mut file = fs::File::create(&tmp).await.map_err(io_err)?;
-            let mut md5 = Md5::new();
+            let mut md5 = hash.then(Md5::new);
             let mut len = 0u64;
             while let Some(chunk) = body.next().await {
                 let chunk = chunk.map_err(StorageError::Body)?;
-                md5.update(&chunk);
+                if let Some(md5) = md5.as_mut() {
+                    md5.update(&chunk);
+                }
                 len += chunk.len() as u64;
                 file.write_all(&chunk).await.map_err(io_err)?;
             }
             file.sync_all().await.map_err(io_err)?;
-            Ok((len, md5.finalize().into()))
+            Ok((len, md5.map(|m| m.finalize().into())))
         }
         .await;
         match result {
@@ -151,7 +158,7 @@ impl StorageBackend for FsBackend {
 
     async fn put(&self, key: &BackingKey, body: ByteStream, opts: PutOptions) -> Result<u64, StorageError> {
         let path = self.path_of(key)?;
-        let (tmp, len, _) = self.write_tmp(body).await?;
+        let (tmp, len, _) = self.write_tmp(body, false).await?;
         if let Some(expected) = opts.content_length {
             if expected != len {
                 let _ = fs::remove_file(&tmp).await;
@@ -230,7 +237,7 @@ impl StorageBackend for FsBackend {
         if fs::metadata(&dir).await.is_err() {
             return Err(StorageError::NotFound);
         }
-        let (tmp, len, md5) = self.write_tmp(body).await?;
+        let (tmp, len, md5) = self.write_tmp(body, true).await?;
         if len != content_length {
             let _ = fs::remove_file(&tmp).await;
             return Err(StorageError::Body(io::Error::new(
@@ -239,7 +246,7 @@ impl StorageBackend for FsBackend {
             )));
         }
         fs::rename(&tmp, dir.join(format!("{part_number:05}"))).await.map_err(io_err)?;
-        Ok(BackendPart { part_number, etag: hex::encode(md5) })
+        Ok(BackendPart { part_number, etag: hex::encode(md5.unwrap_or_default()) })
     }
 
     async fn complete_multipart(
