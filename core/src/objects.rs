@@ -136,13 +136,17 @@ impl Stream for MeteredBody {
 
 /// The metadata a backing object carries: owner, bucket and key (percent-encoded: S3
 /// metadata must be ASCII).
-pub(crate) fn backing_metadata_for(owner: UserId, bucket: &str, key: &ObjectKey) -> Vec<(String, String)> {
+pub fn backing_metadata(owner: UserId, bucket: &str, key: &str) -> Vec<(String, String)> {
     let enc = |s: &str| percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string();
     vec![
         (META_OWNER.to_string(), owner.to_string()),
         (META_BUCKET.to_string(), bucket.to_string()),
-        (META_KEY.to_string(), enc(key.as_str())),
+        (META_KEY.to_string(), enc(key)),
     ]
+}
+
+pub(crate) fn backing_metadata_for(owner: UserId, bucket: &str, key: &ObjectKey) -> Vec<(String, String)> {
+    backing_metadata(owner, bucket, key.as_str())
 }
 
 impl Core {
@@ -186,11 +190,11 @@ impl Core {
             self.discard(&backing).await;
             return Err(WriteError::TooLarge { limit: limit.unwrap_or(0) });
         }
-        match put {
-            Ok(_) => {}
+        let receipt = match put {
+            Ok(receipt) => receipt,
             Err(StorageError::Body(e)) => return Err(WriteError::Body(e)),
             Err(e) => return Err(WriteError::Storage(e)),
-        }
+        };
         if let Some(announced) = write.content_length {
             if announced != size {
                 self.discard(&backing).await;
@@ -201,6 +205,14 @@ impl Core {
             self.discard(&backing).await;
             return Err(WriteError::BadDigest);
         }
+        let md5_hex = hex::encode(md5);
+        if receipt.contradicts(&md5_hex) {
+            self.discard(&backing).await;
+            return Err(WriteError::Storage(StorageError::Backend(format!(
+                "the hot tier holds other bytes than were sent (MD5 {:?}, sent {md5_hex})",
+                receipt.md5
+            ))));
+        }
         let mut checksums = match check.map(|check| check()).transpose() {
             Ok(sums) => sums.unwrap_or_default(),
             Err(e) => {
@@ -208,7 +220,6 @@ impl Core {
                 return Err(e);
             }
         };
-        let md5_hex = hex::encode(md5);
         checksums.insert("md5".to_string(), md5_hex.clone());
         let row = NewObjectRow {
             owner: write.owner,

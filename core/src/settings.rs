@@ -139,6 +139,10 @@ pub struct S3TierSettings {
     /// Storage class asked of the backend on write (e.g. STANDARD_IA on AWS).
     pub backend_storage_class: Option<String>,
     pub part_size: u64,
+    /// Memory, shared by every upload of unknown length to this tier, for reading the next
+    /// part while the previous one is sent. Each such upload holds one part in any case; the
+    /// overlap takes a second one from this budget when it can, and waits otherwise.
+    pub overlap_bytes: u64,
     pub create_bucket: bool,
 }
 
@@ -243,6 +247,7 @@ struct RawTier {
     backend_storage_class: Option<String>,
     public_url_base: Option<String>,
     part_size: Option<u64>,
+    overlap_bytes: Option<u64>,
     #[serde(default)]
     create_bucket: bool,
 }
@@ -463,6 +468,7 @@ fn tier_from_raw(key: &str, raw: RawTier, default_root: &Path) -> Result<TierSet
                 secret_access_key: raw.secret_access_key,
                 backend_storage_class: raw.backend_storage_class,
                 part_size,
+                overlap_bytes: raw.overlap_bytes.unwrap_or(2 * part_size),
                 create_bucket: raw.create_bucket,
             }))
         }

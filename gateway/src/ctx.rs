@@ -1,6 +1,6 @@
 //! The request context every operation gets: the core handles and the caller.
 
-use s3s::{s3_error, S3Request, S3Result};
+use s3s::{s3_error, S3Error, S3Request, S3Result};
 use tiergate_core::catalog::Bucket;
 use tiergate_core::domain::{BucketName, ObjectKey, UserId};
 use tiergate_core::Core;
@@ -22,14 +22,18 @@ impl<'a> ReqCtx<'a> {
     /// The caller's bucket of that name. Another user's bucket of the same name is not the
     /// caller's, so it is `NoSuchBucket` here as well: nobody learns of others' buckets.
     pub async fn bucket(&self, name: &str) -> S3Result<Bucket> {
-        let parsed = BucketName::parse(name).map_err(|_| s3_error!(InvalidBucketName))?;
-        self.core
-            .catalog
-            .bucket(self.user, &parsed)
-            .await
-            .s3()?
-            .ok_or_else(|| s3_error!(NoSuchBucket, "The specified bucket does not exist."))
+        let parsed = bucket_name(name)?;
+        self.core.catalog.bucket(self.user, &parsed).await.s3()?.ok_or_else(no_such_bucket)
     }
+}
+
+/// A bucket name from a request.
+pub fn bucket_name(raw: &str) -> S3Result<BucketName> {
+    BucketName::parse(raw).map_err(|_| s3_error!(InvalidBucketName))
+}
+
+pub fn no_such_bucket() -> S3Error {
+    s3_error!(NoSuchBucket, "The specified bucket does not exist.")
 }
 
 /// An object key from a request.

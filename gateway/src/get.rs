@@ -3,14 +3,14 @@
 
 use s3s::dto::*;
 use s3s::{s3_error, S3Request, S3Response, S3Result};
-use tiergate_core::catalog::CatalogObject;
+use tiergate_core::catalog::{CatalogObject, Lookup};
 use tiergate_core::multipart::part_sizes;
 use tiergate_core::storage::ByteRange;
 use time::OffsetDateTime;
 
 use crate::body::to_blob;
 use crate::checksum;
-use crate::ctx::{check_version, object_key, ReqCtx};
+use crate::ctx::{bucket_name, check_version, no_such_bucket, object_key, ReqCtx};
 use crate::error::ResultExt;
 use crate::timestamp;
 
@@ -103,16 +103,16 @@ pub fn check_write_conditions(
     Ok(())
 }
 
-/// The caller's current object `key` in `bucket`, or `NoSuchKey`.
+/// The caller's current object `key` in `bucket` (one catalog query), or `NoSuchBucket` /
+/// `NoSuchKey`.
 pub async fn find_object(cx: &ReqCtx<'_>, bucket: &str, key: &str) -> S3Result<CatalogObject> {
-    let bucket = cx.bucket(bucket).await?;
+    let bucket = bucket_name(bucket)?;
     let key = object_key(key)?;
-    cx.core
-        .catalog
-        .object(cx.user, bucket.id, key.as_str())
-        .await
-        .s3()?
-        .ok_or_else(|| s3_error!(NoSuchKey, "The specified key does not exist."))
+    match cx.core.catalog.lookup_object(cx.user, bucket.as_str(), key.as_str()).await.s3()? {
+        Lookup::Found(object) => Ok(*object),
+        Lookup::NoSuchKey => Err(s3_error!(NoSuchKey, "The specified key does not exist.")),
+        Lookup::NoSuchBucket => Err(no_such_bucket()),
+    }
 }
 
 fn storage_class(cx: &ReqCtx<'_>, object: &CatalogObject) -> StorageClass {

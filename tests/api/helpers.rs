@@ -111,6 +111,8 @@ pub struct TestAppBuilder {
     hot_target: Option<S3Target>,
     cold: HotChoice,
     cold_target: Option<S3Target>,
+    /// More `key = value` lines for a MinIO hot tier's table.
+    hot_extra: String,
     extra: String,
 }
 
@@ -142,6 +144,13 @@ impl TestAppBuilder {
     pub fn cold_s3(mut self, target: S3Target) -> Self {
         self.cold = HotChoice::Minio;
         self.cold_target = Some(target);
+        self
+    }
+
+    /// One more `key = value` line of a MinIO hot tier's settings.
+    pub fn hot_setting(mut self, line: &str) -> Self {
+        self.hot_extra.push_str(line);
+        self.hot_extra.push('\n');
         self
     }
 
@@ -179,8 +188,8 @@ impl TestAppBuilder {
             let bucket = unique("tg-hot-");
             toml.push_str(&format!(
                 "[tiers.hot]\nkind = \"s3\"\nendpoint = \"{}\"\nbucket = \"{bucket}\"\naccess_key_id = \"{}\"\n\
-                 secret_access_key = \"{}\"\ncreate_bucket = true\npart_size = 5242880\n",
-                target.endpoint, target.access_key, target.secret_key
+                 secret_access_key = \"{}\"\ncreate_bucket = true\npart_size = 5242880\n{}",
+                target.endpoint, target.access_key, target.secret_key, self.hot_extra
             ));
             hot_s3 = Some((target, bucket));
         }
@@ -264,6 +273,7 @@ impl TestApp {
             hot_target: None,
             cold: HotChoice::Fs,
             cold_target: None,
+            hot_extra: String::new(),
             extra: String::new(),
         }
     }

@@ -12,7 +12,7 @@ use md5::{Digest, Md5};
 use thiserror::Error;
 use tiergate_core::catalog::{now_ms, CatalogError, CatalogObject, TieringRun};
 use tiergate_core::metrics::metrics;
-use tiergate_core::objects::{META_BUCKET, META_KEY, META_OWNER};
+use tiergate_core::objects::backing_metadata;
 use tiergate_core::storage::{ByteStream, PutOptions, StorageError};
 use tiergate_core::Core;
 
@@ -163,21 +163,14 @@ async fn copy_and_verify(
     };
     let state = Arc::new(Mutex::new((Md5::new(), 0u64)));
     let hashed: ByteStream = Box::pin(Hashed { inner: body, state: state.clone() });
-    let enc = |s: &str| {
-        s.bytes()
-            .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
-            .collect::<String>()
-    };
     let opts = PutOptions {
         content_type: object.content_type.clone(),
-        metadata: vec![
-            (META_OWNER.to_string(), object.owner.to_string()),
-            (META_BUCKET.to_string(), object.bucket.clone()),
-            (META_KEY.to_string(), enc(&object.key)),
-        ],
+        // Cold copies carry where they belong, as hot ones do.
+        metadata: backing_metadata(object.owner, &object.bucket, &object.key),
         content_length: Some(object.size),
     };
-    core.cold.backend.put(cold_key, hashed, opts).await.map_err(|e| storage_failure("writing the cold copy", e))?;
+    let receipt =
+        core.cold.backend.put(cold_key, hashed, opts).await.map_err(|e| storage_failure("writing the cold copy", e))?;
     let (md5, read) = {
         let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
         (hex::encode(std::mem::take(&mut s.0).finalize()), s.1)
@@ -193,12 +186,22 @@ async fn copy_and_verify(
             });
         }
     }
-    let stored = core.cold.backend.head(cold_key).await.map_err(|e| storage_failure("checking the cold copy", e))?;
-    if stored.size != object.size {
+    if receipt.contradicts(&md5) {
         return Err(MoveFailure {
-            reason: format!("the cold copy has {} bytes of {}", stored.size, object.size),
+            reason: format!("the cold tier holds other bytes than were sent (MD5 {:?}, sent {md5})", receipt.md5),
             fatal: false,
         });
+    }
+    // A backend that reported the MD5 of what it holds has proved the bytes; ask the others.
+    if receipt.md5.is_none() {
+        let stored =
+            core.cold.backend.head(cold_key).await.map_err(|e| storage_failure("checking the cold copy", e))?;
+        if stored.size != object.size {
+            return Err(MoveFailure {
+                reason: format!("the cold copy has {} bytes of {}", stored.size, object.size),
+                fatal: false,
+            });
+        }
     }
     Ok(Some(object.size))
 }

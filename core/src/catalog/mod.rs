@@ -25,7 +25,7 @@ pub use access_keys::AccessKeyRow;
 pub use buckets::{Bucket, BucketDeletion};
 pub use gc::GcEntry;
 pub use multipart::{MultipartPart, MultipartUpload, NewMultipartUpload};
-pub use objects::{CatalogObject, FileSort, NewObjectRow, ObjectPage, SortOrder};
+pub use objects::{CatalogObject, FileSort, Lookup, NewObjectRow, ObjectPage, SortOrder};
 pub use tiering::{TierTotals, TieringFailure, TieringRun};
 pub use users::User;
 

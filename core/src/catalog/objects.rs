@@ -48,6 +48,14 @@ impl CatalogObject {
     }
 }
 
+/// What [`Catalog::lookup_object`] found.
+#[derive(Debug)]
+pub enum Lookup {
+    NoSuchBucket,
+    NoSuchKey,
+    Found(Box<CatalogObject>),
+}
+
 /// A completed write, ready to become the current version of `(bucket_id, key)`.
 #[derive(Debug, Clone)]
 pub struct NewObjectRow {
@@ -283,6 +291,27 @@ impl Catalog {
         .fetch_optional(self.pool())
         .await?;
         row.as_ref().map(object_from_row).transpose()
+    }
+
+    /// The current version of `key` in the owner's bucket named `bucket`, found with one
+    /// query (a HEAD or GET is a catalog read, and should cost one round trip).
+    pub async fn lookup_object(&self, owner: UserId, bucket: &str, key: &str) -> Result<Lookup, CatalogError> {
+        let row = sqlx::query(&format!(
+            "SELECT b.id AS found_bucket_id, {COLUMNS} FROM buckets b \
+             LEFT JOIN objects o ON o.bucket_id = b.id AND o.key = $3 \
+             WHERE b.owner_id = $1 AND b.name = $2"
+        ))
+        .bind(owner.0)
+        .bind(bucket)
+        .bind(key)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(row) = row else { return Ok(Lookup::NoSuchBucket) };
+        let id: Option<i64> = col(&row, "id")?;
+        match id {
+            None => Ok(Lookup::NoSuchKey),
+            Some(_) => Ok(Lookup::Found(Box::new(object_from_row(&row)?))),
+        }
     }
 
     /// The current version of `key` in the owner's bucket.

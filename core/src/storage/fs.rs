@@ -14,8 +14,8 @@ use tokio_util::io::ReaderStream;
 use url::Url;
 
 use super::{
-    validate_key, BackendPart, BackingObjectInfo, ByteRange, ByteStream, PresignOverrides, PutOptions, StorageBackend,
-    StorageError,
+    validate_key, BackendPart, BackingObjectInfo, ByteRange, ByteStream, PresignOverrides, PutOptions, PutReceipt,
+    StorageBackend, StorageError,
 };
 use crate::domain::BackingKey;
 
@@ -156,7 +156,7 @@ impl StorageBackend for FsBackend {
         Ok(())
     }
 
-    async fn put(&self, key: &BackingKey, body: ByteStream, opts: PutOptions) -> Result<u64, StorageError> {
+    async fn put(&self, key: &BackingKey, body: ByteStream, opts: PutOptions) -> Result<PutReceipt, StorageError> {
         let path = self.path_of(key)?;
         let (tmp, len, _) = self.write_tmp(body, false).await?;
         if let Some(expected) = opts.content_length {
@@ -172,7 +172,9 @@ impl StorageBackend for FsBackend {
             let _ = fs::remove_file(&tmp).await;
             return Err(e);
         }
-        Ok(len)
+        // No MD5: the caller hashed the body on its way here, and a local file holds what
+        // was written to it.
+        Ok(PutReceipt { size: len, md5: None })
     }
 
     async fn get(&self, key: &BackingKey, range: Option<ByteRange>) -> Result<ByteStream, StorageError> {
@@ -326,7 +328,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let fs = FsBackend::open(dir.path()).await.unwrap();
         let key = BackingKey::from_catalog("user-1/v1-hello.txt".into());
-        assert_eq!(fs.put(&key, body(&[b"hello ", b"world"]), PutOptions::default()).await.unwrap(), 11);
+        assert_eq!(fs.put(&key, body(&[b"hello ", b"world"]), PutOptions::default()).await.unwrap().size, 11);
         assert_eq!(read_all(fs.get(&key, None).await.unwrap()).await, b"hello world");
         let r = ByteRange { start: 6, end_inclusive: 10 };
         assert_eq!(read_all(fs.get(&key, Some(r)).await.unwrap()).await, b"world");

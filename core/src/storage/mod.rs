@@ -53,6 +53,24 @@ pub struct PutOptions {
     pub content_length: Option<u64>,
 }
 
+/// What a backend reports of a body it stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PutReceipt {
+    /// The bytes stored.
+    pub size: u64,
+    /// The MD5 (lowercase hex) of what the backend holds, when it reports one (the ETag of a
+    /// single S3 PUT). The caller hashed the body as it streamed and compares: hashing it here
+    /// too would cost a second pass over every byte.
+    pub md5: Option<String>,
+}
+
+impl PutReceipt {
+    /// Whether the backend reports holding other bytes than those whose MD5 is `md5_hex`.
+    pub fn contradicts(&self, md5_hex: &str) -> bool {
+        self.md5.as_deref().is_some_and(|stored| stored != md5_hex)
+    }
+}
+
 /// What a backend knows of a stored object.
 #[derive(Debug, Clone)]
 pub struct BackingObjectInfo {
@@ -96,8 +114,9 @@ pub trait StorageBackend: Send + Sync + fmt::Debug {
     /// Answers whether the backend is reachable and usable.
     async fn check(&self) -> Result<(), StorageError>;
 
-    /// Stores `body` under `key`; the object appears whole or not at all.
-    async fn put(&self, key: &BackingKey, body: ByteStream, opts: PutOptions) -> Result<u64, StorageError>;
+    /// Stores `body` under `key`; the object appears whole or not at all. A caller that gets
+    /// a receipt whose MD5 [contradicts](PutReceipt::contradicts) its own deletes the object.
+    async fn put(&self, key: &BackingKey, body: ByteStream, opts: PutOptions) -> Result<PutReceipt, StorageError>;
 
     /// Streams the object, or the given range of it.
     async fn get(&self, key: &BackingKey, range: Option<ByteRange>) -> Result<ByteStream, StorageError>;

@@ -23,17 +23,29 @@ use futures::{StreamExt, TryStreamExt};
 use http_body::{Frame, SizeHint};
 use md5::{Digest, Md5};
 use std::sync::{Arc, Mutex};
+use tokio::sync::Semaphore;
 use url::Url;
 
 use super::{
-    validate_key, BackendPart, BackingObjectInfo, ByteRange, ByteStream, PresignOverrides, PutOptions, StorageBackend,
-    StorageError,
+    validate_key, BackendPart, BackingObjectInfo, ByteRange, ByteStream, PresignOverrides, PutOptions, PutReceipt,
+    StorageBackend, StorageError,
 };
 use crate::domain::BackingKey;
 use crate::settings::S3TierSettings;
 
 /// The largest object S3 takes in one PUT.
 const MAX_SINGLE_PUT: u64 = 5 * 1024 * 1024 * 1024;
+
+/// Bytes as semaphore permits of 1 KiB, rounded up.
+fn kib(bytes: u64) -> u32 {
+    u32::try_from(bytes.div_ceil(1024)).unwrap_or(u32::MAX)
+}
+
+/// The ETag of a single PUT as an MD5, when it is one (SSE-KMS and multipart ETags are not).
+fn etag_md5(etag: Option<&str>) -> Option<String> {
+    let etag = etag?.trim_matches('"').to_ascii_lowercase();
+    (etag.len() == 32 && etag.bytes().all(|b| b.is_ascii_hexdigit())).then_some(etag)
+}
 
 /// A tier in an S3 bucket.
 #[derive(Debug)]
@@ -44,6 +56,8 @@ pub struct S3Backend {
     bucket: String,
     prefix: String,
     part_size: u64,
+    /// Permits, in KiB, for the second part buffer of an overlapped upload.
+    overlap: Arc<Semaphore>,
     storage_class: Option<StorageClass>,
 }
 
@@ -281,6 +295,7 @@ impl S3Backend {
             bucket: settings.bucket.clone(),
             prefix: settings.prefix.clone(),
             part_size: settings.part_size,
+            overlap: Arc::new(Semaphore::new(kib(settings.overlap_bytes) as usize)),
             storage_class: settings.backend_storage_class.as_deref().map(StorageClass::from),
         };
         if settings.create_bucket {
@@ -320,7 +335,7 @@ impl S3Backend {
         body: SdkByteStream,
         len: u64,
         opts: &PutOptions,
-    ) -> Result<Option<String>, StorageError> {
+    ) -> Result<PutReceipt, StorageError> {
         let out = self
             .client
             .put_object()
@@ -334,16 +349,13 @@ impl S3Backend {
             .send()
             .await
             .map_err(map_err)?;
-        Ok(out.e_tag)
+        Ok(PutReceipt { size: len, md5: etag_md5(out.e_tag.as_deref()) })
     }
 
-    /// Deletes what a write stored when the backend's ETag shows it holds other bytes than
-    /// we sent (an ETag that is not a plain MD5, as with SSE-KMS, cannot be checked).
-    async fn check_etag(&self, key: &str, etag: Option<&str>, expected: &str) -> Result<(), StorageError> {
+    /// Deletes what a multipart upload stored when its ETag shows other bytes than we sent.
+    async fn check_multipart_etag(&self, key: &str, etag: Option<&str>, expected: &str) -> Result<(), StorageError> {
         let Some(etag) = etag.map(|e| e.trim_matches('"').to_ascii_lowercase()) else { return Ok(()) };
-        let comparable = etag.len() == 32 && etag.bytes().all(|b| b.is_ascii_hexdigit())
-            || etag.contains('-') && expected.contains('-');
-        if comparable && etag != expected {
+        if etag.contains('-') && etag != expected {
             let _ = self.client.delete_object().bucket(&self.bucket).key(key).send().await;
             return Err(StorageError::Backend(format!(
                 "the backend holds other bytes than were sent (ETag {etag}, expected {expected})"
@@ -354,7 +366,7 @@ impl S3Backend {
 
     /// Bodies of a known length above this go up as a multipart upload of streamed parts.
     fn multipart_threshold(&self) -> u64 {
-        self.part_size.saturating_mul(2).min(MAX_SINGLE_PUT)
+        MAX_SINGLE_PUT
     }
 
     /// A body of known length as a multipart upload whose parts stream straight from it:
@@ -365,7 +377,7 @@ impl S3Backend {
         body: ByteStream,
         len: u64,
         opts: &PutOptions,
-    ) -> Result<u64, StorageError> {
+    ) -> Result<PutReceipt, StorageError> {
         let upload_id = self.start_multipart(key, opts).await?;
         let source = Arc::new(Mutex::new(PartSource { body, leftover: None }));
         let result = async {
@@ -432,8 +444,8 @@ impl S3Backend {
                 .await
                 .map_err(map_err)?;
             let md5_refs: Vec<&str> = md5s.iter().map(String::as_str).collect();
-            self.check_etag(key, done.e_tag.as_deref(), &crate::multipart::multipart_etag(&md5_refs)).await?;
-            Ok(len)
+            self.check_multipart_etag(key, done.e_tag.as_deref(), &crate::multipart::multipart_etag(&md5_refs)).await?;
+            Ok(PutReceipt { size: len, md5: None })
         }
         .await;
         if result.is_err() {
@@ -458,46 +470,66 @@ impl S3Backend {
             .ok_or_else(|| StorageError::Backend("CreateMultipartUpload returned no upload id".into()))
     }
 
+    async fn send_part(
+        &self,
+        key: &str,
+        upload_id: &str,
+        part_number: i32,
+        chunks: Vec<Bytes>,
+    ) -> Result<CompletedPart, StorageError> {
+        let (body, len) = chunks_body(chunks);
+        let out = self
+            .client
+            .upload_part()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .part_number(part_number)
+            .content_length(len as i64)
+            .body(body)
+            .send()
+            .await
+            .map_err(map_err)?;
+        Ok(CompletedPart::builder().part_number(part_number).set_e_tag(out.e_tag).build())
+    }
+
+    /// A body of unknown length as a multipart upload of buffered parts, `first` being the
+    /// first. While a part is sent the next one is read, when the overlap budget has room for
+    /// a second buffer; otherwise the upload reads and sends in turns.
     async fn put_multipart(
         &self,
         key: &str,
         first: Vec<Bytes>,
         mut body: ByteStream,
         opts: &PutOptions,
-    ) -> Result<u64, StorageError> {
+    ) -> Result<PutReceipt, StorageError> {
         let upload_id = self.start_multipart(key, opts).await?;
         let result = async {
             let mut parts = Vec::new();
-            let mut total = 0u64;
-            let mut pending = Some(first);
-            let mut part_number = 1;
+            let mut total: u64 = first.iter().map(|c| c.len() as u64).sum();
+            let mut part = first;
+            let mut ended = false;
             loop {
-                let chunks = match pending.take() {
-                    Some(c) => c,
-                    None => {
-                        let (chunks, len, _) = fill(&mut body, self.part_size).await?;
-                        if len == 0 {
-                            break;
-                        }
-                        chunks
+                let part_number = parts.len() as i32 + 1;
+                let send = self.send_part(key, &upload_id, part_number, std::mem::take(&mut part));
+                if ended {
+                    parts.push(send.await?);
+                    break;
+                }
+                let (sent, (next, len, end)) = match self.overlap.try_acquire_many(kib(self.part_size)) {
+                    Ok(_second_buffer) => futures::try_join!(send, fill(&mut body, self.part_size))?,
+                    Err(_) => {
+                        let sent = send.await?;
+                        (sent, fill(&mut body, self.part_size).await?)
                     }
                 };
-                let (part_body, len) = chunks_body(chunks);
+                parts.push(sent);
+                if len == 0 {
+                    break;
+                }
                 total += len;
-                let out = self
-                    .client
-                    .upload_part()
-                    .bucket(&self.bucket)
-                    .key(key)
-                    .upload_id(&upload_id)
-                    .part_number(part_number)
-                    .content_length(len as i64)
-                    .body(part_body)
-                    .send()
-                    .await
-                    .map_err(map_err)?;
-                parts.push(CompletedPart::builder().part_number(part_number).set_e_tag(out.e_tag).build());
-                part_number += 1;
+                part = next;
+                ended = end;
             }
             self.client
                 .complete_multipart_upload()
@@ -508,7 +540,7 @@ impl S3Backend {
                 .send()
                 .await
                 .map_err(map_err)?;
-            Ok(total)
+            Ok(PutReceipt { size: total, md5: None })
         }
         .await;
         if result.is_err() {
@@ -534,23 +566,16 @@ impl StorageBackend for S3Backend {
         Ok(())
     }
 
-    async fn put(&self, key: &BackingKey, mut body: ByteStream, opts: PutOptions) -> Result<u64, StorageError> {
+    async fn put(&self, key: &BackingKey, mut body: ByteStream, opts: PutOptions) -> Result<PutReceipt, StorageError> {
         let key = self.full_key(key)?;
         match opts.content_length {
             Some(len) if len > self.multipart_threshold() => self.put_multipart_streamed(&key, body, len, &opts).await,
-            Some(len) => {
-                let (hashed, md5) = hashing(body);
-                let etag = self.put_single(&key, sized_body(hashed, len), len, &opts).await?;
-                self.check_etag(&key, etag.as_deref(), &take_md5(&md5)).await?;
-                Ok(len)
-            }
+            Some(len) => self.put_single(&key, sized_body(body, len), len, &opts).await,
             None => {
                 let (first, len, ended) = fill(&mut body, self.part_size).await?;
                 if ended {
-                    let (hashed, md5) = hashing(Box::pin(futures::stream::iter(first.into_iter().map(Ok))));
-                    let etag = self.put_single(&key, sized_body(hashed, len), len, &opts).await?;
-                    self.check_etag(&key, etag.as_deref(), &take_md5(&md5)).await?;
-                    Ok(len)
+                    let (body, len) = chunks_body(first);
+                    self.put_single(&key, body, len, &opts).await
                 } else {
                     debug_assert!(len >= self.part_size);
                     self.put_multipart(&key, first, body, &opts).await
@@ -692,8 +717,24 @@ mod tests {
             secret_access_key: Some("secret".into()),
             backend_storage_class: None,
             part_size: 8 * 1024 * 1024,
+            overlap_bytes: 16 * 1024 * 1024,
             create_bucket: false,
         }
+    }
+
+    #[test]
+    fn only_plain_md5_etags_are_reported_as_md5s() {
+        assert_eq!(
+            etag_md5(Some("\"9E107D9D372BB6826BD81D3542A419D6\"")).as_deref(),
+            Some("9e107d9d372bb6826bd81d3542a419d6")
+        );
+        assert_eq!(etag_md5(Some("\"9e107d9d372bb6826bd81d3542a419d6-3\"")), None);
+        assert_eq!(etag_md5(Some("not-an-md5")), None);
+        assert_eq!(etag_md5(None), None);
+        let receipt = PutReceipt { size: 1, md5: Some("aa".repeat(16)) };
+        assert!(receipt.contradicts(&"bb".repeat(16)));
+        assert!(!receipt.contradicts(&"aa".repeat(16)));
+        assert!(!PutReceipt { size: 1, md5: None }.contradicts(&"bb".repeat(16)));
     }
 
     #[tokio::test]
