@@ -285,6 +285,30 @@ pub async fn run_pass(core: &Core, options: PassOptions) -> Result<TieringRun, P
     begin_pass(core, options).await?.finish().await
 }
 
+/// Stores the figures so far in the run record and tells the progress callback.
+async fn report(
+    core: &Core,
+    options: &PassOptions,
+    run: &mut TieringRun,
+    [moved, failed, bytes]: [&AtomicI64; 3],
+    done: i64,
+) -> Result<(), CatalogError> {
+    run.moved = moved.load(Ordering::Relaxed);
+    run.failed = failed.load(Ordering::Relaxed);
+    run.bytes_moved = bytes.load(Ordering::Relaxed);
+    core.catalog.update_tiering_run(run).await?;
+    if let Some(progress) = &options.progress {
+        progress(Progress {
+            candidates: run.candidates,
+            done,
+            moved: run.moved,
+            failed: run.failed,
+            bytes_moved: run.bytes_moved,
+        });
+    }
+    Ok(())
+}
+
 async fn run_leased(
     core: &Core,
     options: &PassOptions,
@@ -304,67 +328,63 @@ async fn run_leased(
         let failed = AtomicI64::new(0);
         let bytes = AtomicI64::new(0);
         let done = AtomicI64::new(0);
-        let mut fatal = None;
-        let mut after_id = 0;
-        'batches: loop {
-            if lost.load(Ordering::SeqCst) {
-                fatal = Some("the tiering lease was lost".to_string());
-                break;
-            }
-            let batch =
-                core.catalog.tiering_candidates(created_before, after_id, i64::from(settings.batch_size)).await?;
-            let Some(last) = batch.last() else { break };
-            after_id = last.id;
-            let results: Vec<(CatalogObject, Result<Moved, MoveFailure>)> = futures::stream::iter(batch)
-                .map(|object| async move {
+        let mut fatal: Option<String> = None;
+        // Candidates come in pages of `batch_size`; moves run `concurrency` at a time, and a
+        // new one starts as soon as one ends, with no pause between pages.
+        let mut in_flight = futures::stream::FuturesUnordered::new();
+        let mut page = std::collections::VecDeque::new();
+        let (mut after_id, mut exhausted) = (0, false);
+        loop {
+            while in_flight.len() < settings.concurrency as usize && fatal.is_none() && !lost.load(Ordering::SeqCst) {
+                if page.is_empty() && !exhausted {
+                    let next = core
+                        .catalog
+                        .tiering_candidates(created_before, after_id, i64::from(settings.batch_size))
+                        .await?;
+                    match next.last() {
+                        Some(last) => after_id = last.id,
+                        None => exhausted = true,
+                    }
+                    page.extend(next);
+                }
+                let Some(object) = page.pop_front() else { break };
+                in_flight.push(async move {
                     let r = move_object(core, &object, options.hooks.as_ref()).await;
                     (object, r)
-                })
-                .buffer_unordered(settings.concurrency as usize)
-                .collect()
-                .await;
-            for (object, result) in results {
-                done.fetch_add(1, Ordering::Relaxed);
-                match result {
-                    Ok(Moved::Done(n)) => {
-                        moved.fetch_add(1, Ordering::Relaxed);
-                        bytes.fetch_add(n as i64, Ordering::Relaxed);
-                        metrics().tiering_objects.with_label_values(&["moved"]).inc();
-                        metrics().tiering_bytes.inc_by(n);
-                    }
-                    Ok(Moved::Skipped(why)) => {
-                        tracing::info!(object_id = object.id, reason = why, "object skipped");
-                        metrics().tiering_objects.with_label_values(&["skipped"]).inc();
-                    }
-                    Err(failure) => {
-                        failed.fetch_add(1, Ordering::Relaxed);
-                        metrics().tiering_objects.with_label_values(&["failed"]).inc();
-                        tracing::warn!(object_id = object.id, bucket = %object.bucket, key = %object.key, reason = %failure.reason,
-                            "object stays hot");
-                        core.catalog.record_tiering_failure(run.id, &object, &failure.reason).await?;
-                        if failure.fatal && fatal.is_none() {
-                            fatal = Some(failure.reason.clone());
-                        }
+                });
+            }
+            let Some((object, result)) = in_flight.next().await else { break };
+            let done = done.fetch_add(1, Ordering::Relaxed) + 1;
+            match result {
+                Ok(Moved::Done(n)) => {
+                    moved.fetch_add(1, Ordering::Relaxed);
+                    bytes.fetch_add(n as i64, Ordering::Relaxed);
+                    metrics().tiering_objects.with_label_values(&["moved"]).inc();
+                    metrics().tiering_bytes.inc_by(n);
+                }
+                Ok(Moved::Skipped(why)) => {
+                    tracing::info!(object_id = object.id, reason = why, "object skipped");
+                    metrics().tiering_objects.with_label_values(&["skipped"]).inc();
+                }
+                Err(failure) => {
+                    failed.fetch_add(1, Ordering::Relaxed);
+                    metrics().tiering_objects.with_label_values(&["failed"]).inc();
+                    tracing::warn!(object_id = object.id, bucket = %object.bucket, key = %object.key, reason = %failure.reason,
+                        "object stays hot");
+                    core.catalog.record_tiering_failure(run.id, &object, &failure.reason).await?;
+                    if failure.fatal {
+                        fatal.get_or_insert(failure.reason);
                     }
                 }
             }
-            run.moved = moved.load(Ordering::Relaxed);
-            run.failed = failed.load(Ordering::Relaxed);
-            run.bytes_moved = bytes.load(Ordering::Relaxed);
-            core.catalog.update_tiering_run(&run).await?;
-            if let Some(progress) = &options.progress {
-                progress(Progress {
-                    candidates: run.candidates,
-                    done: done.load(Ordering::Relaxed),
-                    moved: run.moved,
-                    failed: run.failed,
-                    bytes_moved: run.bytes_moved,
-                });
-            }
-            if fatal.is_some() {
-                break 'batches;
+            if done % i64::from(settings.batch_size) == 0 {
+                report(core, options, &mut run, [&moved, &failed, &bytes], done).await?;
             }
         }
+        if lost.load(Ordering::SeqCst) {
+            fatal.get_or_insert("the tiering lease was lost".to_string());
+        }
+        report(core, options, &mut run, [&moved, &failed, &bytes], done.load(Ordering::Relaxed)).await?;
         fatal
     };
 

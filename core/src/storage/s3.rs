@@ -278,7 +278,10 @@ impl S3Backend {
             .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
             // We check what the backend stored against our own MD5s (its ETags); the SDK's
             // extra CRC trailer (and, over plain http, signed chunks) would cost CPU on every byte.
-            .request_checksum_calculation(aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired);
+            .request_checksum_calculation(aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired)
+            // Reads are served as they stream; a CRC of the whole body, known only at its end,
+            // would come too late to refuse bytes a client already has.
+            .response_checksum_validation(aws_sdk_s3::config::ResponseChecksumValidation::WhenRequired);
         if let (Some(id), Some(secret)) = (&settings.access_key_id, &settings.secret_access_key) {
             config = config.credentials_provider(Credentials::new(id, secret, None, None, "tiergate-settings"));
         }
