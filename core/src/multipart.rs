@@ -2,14 +2,13 @@
 //! under the upload's backing key; completing it commits the catalog row like any write.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use md5::{Digest, Md5};
 
 use crate::catalog::{now_ms, Bucket, CatalogObject, MultipartPart, MultipartUpload, NewMultipartUpload, NewObjectRow};
 use crate::domain::{BackingKey, ObjectKey, UserId, VersionId};
-use crate::objects::{backing_metadata_for, BodyCheck, Measured, MeteredBody, WriteError};
+use crate::objects::{backing_metadata_for, BodyCheck, Meter, WriteError};
 use crate::storage::{BackendPart, ByteStream, PutOptions, StorageError};
 use crate::Core;
 
@@ -100,18 +99,19 @@ impl Core {
         expected_md5: Option<[u8; 16]>,
         check: Option<BodyCheck>,
     ) -> Result<MultipartPart, WriteError> {
-        let measured = Arc::new(Mutex::new(Measured::default()));
-        let metered: ByteStream = Box::pin(MeteredBody { inner: body, limit: None, measured: measured.clone() });
+        let (metered, meter) = Meter::wrap(body, None);
         let stored = self
             .hot
             .backend
             .upload_part(&upload.backing_key, &upload.backend_upload_id, part_number, metered, content_length)
             .await;
-        let (_, size, md5) = Measured::take(&measured);
+        let measured = meter.finish().await;
         let stored = stored.map_err(storage)?;
-        if size != content_length {
-            return Err(WriteError::IncompleteBody { announced: content_length, got: size });
-        }
+        let size = measured.bytes;
+        let md5 = match measured.md5 {
+            Some(md5) if size == content_length => md5,
+            _ => return Err(WriteError::IncompleteBody { announced: content_length, got: size }),
+        };
         // A part that fails its checks is simply not recorded: completing the upload names
         // parts by the ETags we answered, so the backend's copy of it is never used.
         if expected_md5.is_some_and(|expected| expected != md5) {

@@ -12,7 +12,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures::Stream;
+use futures::{Stream, StreamExt};
 use md5::{Digest, Md5};
 use thiserror::Error;
 use url::Url;
@@ -89,24 +89,69 @@ pub enum ReadError {
 
 /// What the meter learned of a body as it streamed through.
 #[derive(Default)]
-pub(crate) struct Measured {
+struct MeterState {
     bytes: u64,
-    md5: Md5,
     too_large: bool,
+    ended: bool,
 }
 
-/// Counts and hashes a body as it streams, and cuts it off past a size limit.
-pub(crate) struct MeteredBody {
-    pub(crate) inner: ByteStream,
-    pub(crate) limit: Option<u64>,
-    pub(crate) measured: Arc<Mutex<Measured>>,
+/// Chunks queued for the hasher at most; a hasher that falls behind slows the body down.
+const HASH_QUEUE: usize = 16;
+
+/// Counts and hashes (MD5) a body as it streams, and cuts it off past a size limit. Hashing
+/// is the costliest thing done to every byte, so it runs on a task of its own, beside the
+/// transfer rather than in its way.
+pub struct Meter {
+    state: Arc<Mutex<MeterState>>,
+    hasher: tokio::task::JoinHandle<[u8; 16]>,
 }
 
-impl Measured {
-    /// Takes the size and MD5 so far (the body has ended).
-    pub(crate) fn take(measured: &Mutex<Measured>) -> (bool, u64, [u8; 16]) {
-        let mut m = measured.lock().unwrap_or_else(|p| p.into_inner());
-        (m.too_large, m.bytes, std::mem::take(&mut m.md5).finalize().into())
+/// What a [`Meter`] measured of a body.
+#[derive(Debug, Clone, Copy)]
+pub struct Measured {
+    pub bytes: u64,
+    /// The body went past the limit (and was cut off there).
+    pub too_large: bool,
+    /// The MD5 of the whole body; `None` when the body did not reach its end.
+    pub md5: Option<[u8; 16]>,
+}
+
+struct MeteredBody {
+    inner: ByteStream,
+    limit: Option<u64>,
+    state: Arc<Mutex<MeterState>>,
+    feed: Option<futures::channel::mpsc::Sender<Bytes>>,
+}
+
+impl Meter {
+    /// Wraps `body` to be measured; the returned stream is what to read instead.
+    pub fn wrap(body: ByteStream, limit: Option<u64>) -> (ByteStream, Meter) {
+        let (feed, mut chunks) = futures::channel::mpsc::channel::<Bytes>(HASH_QUEUE);
+        let hasher = tokio::spawn(async move {
+            let mut md5 = Md5::new();
+            while let Some(chunk) = chunks.next().await {
+                md5.update(&chunk);
+            }
+            md5.finalize().into()
+        });
+        let state = Arc::new(Mutex::new(MeterState::default()));
+        let body = MeteredBody { inner: body, limit, state: state.clone(), feed: Some(feed) };
+        (Box::pin(body), Meter { state, hasher })
+    }
+
+    /// What was measured; once the body has ended, waits for the hasher to catch up.
+    pub async fn finish(self) -> Measured {
+        let (bytes, too_large, ended) = {
+            let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            (st.bytes, st.too_large, st.ended)
+        };
+        let md5 = if ended {
+            self.hasher.await.ok()
+        } else {
+            self.hasher.abort();
+            None
+        };
+        Measured { bytes, too_large, md5 }
     }
 }
 
@@ -115,19 +160,38 @@ impl Stream for MeteredBody {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
+        if let Some(feed) = this.feed.as_mut() {
+            // Room in the hasher's queue before the next chunk is read.
+            match feed.poll_ready(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(_)) => return Poll::Ready(Some(Err(io::Error::other("the body's hasher stopped")))),
+            }
+        }
         match this.inner.as_mut().poll_next(cx) {
             Poll::Ready(Some(Ok(chunk))) => {
-                let mut m = this.measured.lock().unwrap_or_else(|p| p.into_inner());
-                m.bytes += chunk.len() as u64;
-                if this.limit.is_some_and(|limit| m.bytes > limit) {
-                    m.too_large = true;
+                let mut st = this.state.lock().unwrap_or_else(|p| p.into_inner());
+                st.bytes += chunk.len() as u64;
+                if this.limit.is_some_and(|limit| st.bytes > limit) {
+                    st.too_large = true;
+                    this.feed = None;
                     return Poll::Ready(Some(Err(io::Error::new(
                         io::ErrorKind::FileTooLarge,
                         "body over the size limit",
                     ))));
                 }
-                m.md5.update(&chunk);
+                drop(st);
+                if let Some(feed) = this.feed.as_mut() {
+                    // Cannot fail: poll_ready made room.
+                    let _ = feed.start_send(chunk.clone());
+                }
                 Poll::Ready(Some(Ok(chunk)))
+            }
+            Poll::Ready(None) => {
+                this.state.lock().unwrap_or_else(|p| p.into_inner()).ended = true;
+                // Closing the queue lets the hasher finish.
+                this.feed = None;
+                Poll::Ready(None)
             }
             other => other,
         }
@@ -173,20 +237,19 @@ impl Core {
     ) -> Result<CatalogObject, WriteError> {
         let version = VersionId::generate();
         let backing = BackingKey::for_write(write.owner, &version, &write.key);
-        let measured = Arc::new(Mutex::new(Measured::default()));
         let limit = match (write.max_bytes, write.content_length) {
             (Some(max), Some(len)) if len > max => return Err(WriteError::TooLarge { limit: max }),
             (max, _) => max,
         };
-        let metered: ByteStream = Box::pin(MeteredBody { inner: body, limit, measured: measured.clone() });
+        let (metered, meter) = Meter::wrap(body, limit);
         let opts = PutOptions {
             content_type: write.content_type.clone(),
             metadata: backing_metadata_for(write.owner, &write.bucket.name, &write.key),
             content_length: write.content_length,
         };
         let put = self.hot.backend.put(&backing, metered, opts).await;
-        let (too_large, size, md5) = Measured::take(&measured);
-        if too_large {
+        let measured = meter.finish().await;
+        if measured.too_large {
             self.discard(&backing).await;
             return Err(WriteError::TooLarge { limit: limit.unwrap_or(0) });
         }
@@ -195,12 +258,17 @@ impl Core {
             Err(StorageError::Body(e)) => return Err(WriteError::Body(e)),
             Err(e) => return Err(WriteError::Storage(e)),
         };
+        let size = measured.bytes;
         if let Some(announced) = write.content_length {
             if announced != size {
                 self.discard(&backing).await;
                 return Err(WriteError::IncompleteBody { announced, got: size });
             }
         }
+        let Some(md5) = measured.md5 else {
+            self.discard(&backing).await;
+            return Err(WriteError::Body(io::Error::new(io::ErrorKind::UnexpectedEof, "the body did not end")));
+        };
         if write.expected_md5.is_some_and(|expected| expected[..] != md5[..]) {
             self.discard(&backing).await;
             return Err(WriteError::BadDigest);
@@ -349,4 +417,43 @@ pub fn content_disposition(name: &str) -> String {
         name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
     let encoded = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunks(parts: &[&'static [u8]]) -> ByteStream {
+        Box::pin(futures::stream::iter(parts.iter().map(|p| Ok(Bytes::from_static(p))).collect::<Vec<_>>()))
+    }
+
+    #[tokio::test]
+    async fn the_meter_counts_and_hashes_what_streams_through() {
+        // More chunks than the hasher's queue holds, so the body waits for it at times.
+        let parts: Vec<&'static [u8]> = [b"hello ".as_slice(), b"world"].repeat(HASH_QUEUE * 3);
+        let (mut body, meter) = Meter::wrap(chunks(&parts), None);
+        let mut seen = Vec::new();
+        while let Some(chunk) = body.next().await {
+            seen.extend_from_slice(&chunk.unwrap());
+        }
+        let measured = meter.finish().await;
+        assert_eq!(measured.bytes, seen.len() as u64);
+        assert!(!measured.too_large);
+        assert_eq!(measured.md5, Some(<[u8; 16]>::from(Md5::digest(&seen))));
+    }
+
+    #[tokio::test]
+    async fn the_meter_cuts_off_past_the_limit_and_gives_no_md5_for_an_unfinished_body() {
+        let (mut body, meter) = Meter::wrap(chunks(&[b"12345", b"67890", b"abc"]), Some(8));
+        assert!(body.next().await.unwrap().is_ok());
+        let err = body.next().await.unwrap().unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::FileTooLarge);
+        let measured = meter.finish().await;
+        assert!(measured.too_large);
+        assert_eq!(measured.md5, None);
+
+        let (mut body, meter) = Meter::wrap(chunks(&[b"12345", b"67890"]), None);
+        assert!(body.next().await.unwrap().is_ok());
+        assert_eq!(meter.finish().await.md5, None, "the body has not ended");
+    }
 }

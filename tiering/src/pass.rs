@@ -3,17 +3,16 @@
 //! the hot copy let go (when configured). One pass at a time, across every process.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
-use futures::{Stream, StreamExt};
-use md5::{Digest, Md5};
+use futures::StreamExt;
 use thiserror::Error;
 use tiergate_core::catalog::{now_ms, CatalogError, CatalogObject, TieringRun};
 use tiergate_core::metrics::metrics;
-use tiergate_core::objects::backing_metadata;
-use tiergate_core::storage::{ByteStream, PutOptions, StorageError};
+use tiergate_core::objects::{backing_metadata, Meter};
+use tiergate_core::storage::{PutOptions, StorageError};
 use tiergate_core::Core;
 
 #[derive(Debug, Error)]
@@ -79,29 +78,6 @@ fn storage_failure(what: &str, e: StorageError) -> MoveFailure {
     MoveFailure { fatal: matches!(e, StorageError::Unavailable(_)), reason: format!("{what}: {e}") }
 }
 
-/// Hashes and counts what streams from the hot tier.
-struct Hashed {
-    inner: ByteStream,
-    state: Arc<Mutex<(Md5, u64)>>,
-}
-
-impl Stream for Hashed {
-    type Item = Result<bytes::Bytes, std::io::Error>;
-
-    fn poll_next(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        let polled = self.inner.as_mut().poll_next(cx);
-        if let std::task::Poll::Ready(Some(Ok(chunk))) = &polled {
-            let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
-            s.0.update(chunk);
-            s.1 += chunk.len() as u64;
-        }
-        polled
-    }
-}
-
 async fn move_object(
     core: &Core,
     object: &CatalogObject,
@@ -161,8 +137,7 @@ async fn copy_and_verify(
         }
         Err(e) => return Err(storage_failure("reading the hot copy", e)),
     };
-    let state = Arc::new(Mutex::new((Md5::new(), 0u64)));
-    let hashed: ByteStream = Box::pin(Hashed { inner: body, state: state.clone() });
+    let (hashed, meter) = Meter::wrap(body, None);
     let opts = PutOptions {
         content_type: object.content_type.clone(),
         // Cold copies carry where they belong, as hot ones do.
@@ -171,13 +146,11 @@ async fn copy_and_verify(
     };
     let receipt =
         core.cold.backend.put(cold_key, hashed, opts).await.map_err(|e| storage_failure("writing the cold copy", e))?;
-    let (md5, read) = {
-        let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
-        (hex::encode(std::mem::take(&mut s.0).finalize()), s.1)
-    };
-    if read != object.size {
+    let measured = meter.finish().await;
+    let (read, md5) = (measured.bytes, measured.md5.map(hex::encode));
+    let Some(md5) = md5.filter(|_| read == object.size) else {
         return Err(MoveFailure { reason: format!("read {read} bytes of {}", object.size), fatal: false });
-    }
+    };
     if let Some(expected) = object.checksums.get("md5") {
         if *expected != md5 {
             return Err(MoveFailure {

@@ -248,6 +248,16 @@ impl futures::Stream for PartStream {
     }
 }
 
+/// An announced-empty body, read to its end: the HTTP client never polls a body of length
+/// 0, and the caller (who meters it) must see it end. One that is not empty is refused.
+async fn read_empty(mut body: ByteStream) -> Result<SdkByteStream, StorageError> {
+    let (_, len, _) = fill(&mut body, 1).await?;
+    if len > 0 {
+        return Err(StorageError::Body(io::Error::new(io::ErrorKind::InvalidData, "body longer than announced")));
+    }
+    Ok(SdkByteStream::from_static(b""))
+}
+
 /// Reads from `body` until at least `want` bytes are held or the body ends.
 async fn fill(body: &mut ByteStream, want: u64) -> Result<(Vec<Bytes>, u64, bool), StorageError> {
     let mut chunks = Vec::new();
@@ -573,6 +583,10 @@ impl StorageBackend for S3Backend {
         let key = self.full_key(key)?;
         match opts.content_length {
             Some(len) if len > self.multipart_threshold() => self.put_multipart_streamed(&key, body, len, &opts).await,
+            Some(0) => {
+                let body = read_empty(body).await?;
+                self.put_single(&key, body, 0, &opts).await
+            }
             Some(len) => self.put_single(&key, sized_body(body, len), len, &opts).await,
             None => {
                 let (first, len, ended) = fill(&mut body, self.part_size).await?;
@@ -636,7 +650,7 @@ impl StorageBackend for S3Backend {
             .upload_id(upload_id)
             .part_number(part_number)
             .content_length(content_length as i64)
-            .body(sized_body(body, content_length))
+            .body(if content_length == 0 { read_empty(body).await? } else { sized_body(body, content_length) })
             .send()
             .await
             .map_err(map_err)?;
