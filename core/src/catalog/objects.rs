@@ -194,9 +194,8 @@ impl Catalog {
     ) -> Result<CatalogObject, CatalogError> {
         let now = now_ms();
         loop {
-            let mut tx = self.pool().begin().await?;
-            // A fresh key: one statement. On Postgres a concurrent insert of the same key makes
-            // this wait for it and then see the conflict.
+            // A fresh key: one statement, committed on its own. On Postgres a concurrent insert
+            // of the same key makes this wait for it and then see the conflict.
             let inserted = sqlx::query(
                 "INSERT INTO objects (owner_id, bucket_id, key, version_id, size, etag, content_type, user_metadata, \
                  checksums, original_filename, tier, hot_key, created_at, headers, display_name) \
@@ -217,59 +216,54 @@ impl Catalog {
             .bind(now)
             .bind(to_json(&new.headers))
             .bind(new.display_name())
+            .fetch_optional(self.pool())
+            .await?;
+            if let Some(row) = inserted {
+                let id: i64 = row.try_get("id")?;
+                // Gone only if a delete came in between: the write lost that race, as if it
+                // had been refused (its bytes are already queued for collection by the delete).
+                return self.object_by_id(id).await?.ok_or(CatalogError::Conflict);
+            }
+            let mut tx = self.pool().begin().await?;
+            // An overwrite: lock the current row (a no-op update), learn its backing keys,
+            // queue them for collection and switch the row to the new version.
+            let old = sqlx::query(
+                "UPDATE objects SET tiering_attempts = tiering_attempts \
+                 WHERE bucket_id = $1 AND key = $2 RETURNING id, hot_key, cold_key",
+            )
+            .bind(new.bucket_id)
+            .bind(&new.key)
             .fetch_optional(&mut *tx)
             .await?;
-            let id: i64 = match inserted {
-                Some(row) => row.try_get("id")?,
-                None => {
-                    // An overwrite: lock the current row (a no-op update), learn its backing
-                    // keys, queue them for collection and switch the row to the new version.
-                    let old = sqlx::query(
-                        "UPDATE objects SET tiering_attempts = tiering_attempts \
-                         WHERE bucket_id = $1 AND key = $2 RETURNING id, hot_key, cold_key",
-                    )
-                    .bind(new.bucket_id)
-                    .bind(&new.key)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    let Some(old) = old else {
-                        // Deleted between the two statements: start over.
-                        tx.rollback().await?;
-                        continue;
-                    };
-                    let id: i64 = old.try_get("id")?;
-                    enqueue_row_keys(
-                        &mut tx,
-                        old.try_get("hot_key")?,
-                        old.try_get("cold_key")?,
-                        "overwritten",
-                        gc_grace,
-                    )
-                    .await?;
-                    sqlx::query(
-                        "UPDATE objects SET version_id = $2, size = $3, etag = $4, content_type = $5, user_metadata = $6, \
-                         checksums = $7, original_filename = $8, tier = 'hot', hot_key = $9, cold_key = NULL, \
-                         created_at = $10, tiered_at = NULL, tiering_attempts = 0, tiering_error = NULL, headers = $11, \
-                         display_name = $12 \
-                         WHERE id = $1",
-                    )
-                    .bind(id)
-                    .bind(new.version_id.as_str())
-                    .bind(new.size as i64)
-                    .bind(&new.etag)
-                    .bind(new.content_type.clone())
-                    .bind(to_json(&new.user_metadata))
-                    .bind(to_json(&new.checksums))
-                    .bind(new.original_filename.clone().map(String::into_bytes))
-                    .bind(new.hot_key.as_str())
-                    .bind(now)
-                    .bind(to_json(&new.headers))
-                    .bind(new.display_name())
-                    .execute(&mut *tx)
-                    .await?;
-                    id
-                }
+            let Some(old) = old else {
+                // Deleted between the two statements: start over.
+                tx.rollback().await?;
+                continue;
             };
+            let id: i64 = old.try_get("id")?;
+            enqueue_row_keys(&mut tx, old.try_get("hot_key")?, old.try_get("cold_key")?, "overwritten", gc_grace)
+                .await?;
+            sqlx::query(
+                "UPDATE objects SET version_id = $2, size = $3, etag = $4, content_type = $5, user_metadata = $6, \
+                 checksums = $7, original_filename = $8, tier = 'hot', hot_key = $9, cold_key = NULL, \
+                 created_at = $10, tiered_at = NULL, tiering_attempts = 0, tiering_error = NULL, headers = $11, \
+                 display_name = $12 \
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(new.version_id.as_str())
+            .bind(new.size as i64)
+            .bind(&new.etag)
+            .bind(new.content_type.clone())
+            .bind(to_json(&new.user_metadata))
+            .bind(to_json(&new.checksums))
+            .bind(new.original_filename.clone().map(String::into_bytes))
+            .bind(new.hot_key.as_str())
+            .bind(now)
+            .bind(to_json(&new.headers))
+            .bind(new.display_name())
+            .execute(&mut *tx)
+            .await?;
             let row = sqlx::query(&format!(
                 "SELECT {COLUMNS} FROM objects o JOIN buckets b ON b.id = o.bucket_id WHERE o.id = $1"
             ))
