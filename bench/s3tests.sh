@@ -281,8 +281,9 @@ log "tiergate pid $SERVER_PID: REST $CP_URL, S3 $GW_URL"
 # ------------------------------------------------------------------------------- users, config
 CONF=$WORK/s3tests.conf
 CP_URL=$CP_URL GW_PORT=$GW_PORT PASSWORD=$PASSWORD CONF=$CONF "$PY" - <<'EOF'
-import os, requests
+import os, boto3, requests
 cp, conf = os.environ["CP_URL"], os.environ["CONF"]
+gw = "http://127.0.0.1:" + os.environ["GW_PORT"]
 
 def user(email):
     body = {"email": email, "password": os.environ["PASSWORD"]}
@@ -295,6 +296,10 @@ def user(email):
                       headers={"Authorization": "Bearer " + login["access_token"]})
     assert r.status_code == 201, f"keys {email}: {r.status_code} {r.text[:300]}"
     key = r.json()
+    # Every user starts with the (empty) default bucket `files`; the suite expects a new user to
+    # own no bucket (test_list_buckets_paginated), so delete it, as any user may.
+    boto3.client("s3", endpoint_url=gw, region_name="us-east-1", aws_access_key_id=key["access_key_id"],
+                 aws_secret_access_key=key["secret_access_key"]).delete_bucket(Bucket="files")
     # Tiergate's Owner: ID = the numeric user id, DisplayName = the e-mail.
     return (f"user_id = {login['user_id']}\ndisplay_name = {email}\nemail = {email}\n"
             f"access_key = {key['access_key_id']}\nsecret_key = {key['secret_access_key']}\n")

@@ -131,12 +131,8 @@ pub async fn upload(State(app): State<AppState>, user: AuthUser, request: Reques
         }
         return Err(ApiError::too_large(max).closing());
     }
-    let bucket = app
-        .core
-        .catalog
-        .bucket(user.id, &app.core.settings.upload.default_bucket)
-        .await?
-        .ok_or_else(|| ApiError::internal(format!("user {} has no default bucket", user.id)))?;
+    // The user may have deleted the default bucket over S3; an upload brings it back.
+    let bucket = app.core.catalog.bucket_or_create(user.id, &app.core.settings.upload.default_bucket).await?;
 
     let mut multipart = multer::Multipart::new(request.into_body().into_data_stream(), boundary);
     let mut stored = None;

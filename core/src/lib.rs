@@ -2,6 +2,7 @@
 //! the control plane and the S3 gateway share.
 
 pub mod catalog;
+pub mod checksum;
 pub mod domain;
 pub mod gc;
 pub mod identity;

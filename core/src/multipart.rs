@@ -7,6 +7,7 @@ use std::time::Duration;
 use md5::{Digest, Md5};
 
 use crate::catalog::{now_ms, Bucket, CatalogObject, MultipartPart, MultipartUpload, NewMultipartUpload, NewObjectRow};
+use crate::checksum::{ChecksumAlgorithm, UploadChecksum};
 use crate::domain::{BackingKey, ObjectKey, UserId, VersionId};
 use crate::objects::{backing_metadata_for, BodyCheck, Meter, WriteError};
 use crate::storage::{BackendPart, ByteStream, PutOptions, StorageError};
@@ -20,6 +21,19 @@ pub const MAX_PARTS: i32 = 10_000;
 pub const PART_SIZES: &str = "part_sizes";
 /// Where a multipart object records the upload that made it.
 pub const UPLOAD_ID: &str = "multipart_upload_id";
+/// Where a multipart object with an additional checksum records its type (`COMPOSITE`…).
+pub const CHECKSUM_TYPE: &str = "checksum_type";
+/// Where it records its parts' checksums (base64, comma-separated, in order).
+pub const PART_CHECKSUMS: &str = "part_checksums";
+
+/// A part as CompleteMultipartUpload names it: number, ETag, and any checksums the client
+/// lists for it, by algorithm key.
+#[derive(Debug, Clone, Default)]
+pub struct RequestedPart {
+    pub number: i32,
+    pub etag: String,
+    pub checksums: BTreeMap<String, String>,
+}
 
 /// The part sizes of a multipart object; a single-part object is one part.
 pub fn part_sizes(object: &crate::catalog::CatalogObject) -> Vec<u64> {
@@ -27,6 +41,29 @@ pub fn part_sizes(object: &crate::catalog::CatalogObject) -> Vec<u64> {
         Some(sizes) => sizes.split(',').filter_map(|s| s.parse().ok()).collect(),
         None => vec![object.size],
     }
+}
+
+/// The additional checksum of part `n` (1-based) of a multipart object, recorded as an
+/// object's are (algorithm key and type); empty when the object has none.
+pub fn part_checksums(object: &CatalogObject, n: i32) -> BTreeMap<String, String> {
+    let (Some(kind), Some(parts)) = (object.checksums.get(CHECKSUM_TYPE), object.checksums.get(PART_CHECKSUMS)) else {
+        return BTreeMap::new();
+    };
+    let algorithm = ChecksumAlgorithm::ALL.into_iter().find(|a| object.checksums.contains_key(a.key()));
+    let part = usize::try_from(n - 1).ok().and_then(|i| parts.split(',').nth(i));
+    match (algorithm, part) {
+        (Some(a), Some(sum)) => {
+            BTreeMap::from([(a.key().to_string(), sum.to_string()), (CHECKSUM_TYPE.to_string(), kind.clone())])
+        }
+        _ => BTreeMap::new(),
+    }
+}
+
+/// Whether `claimed` is the object checksum `actual`; a composite one may be given without
+/// its `-N` suffix.
+fn same_checksum(claimed: &str, actual: &str) -> bool {
+    let claimed = claimed.trim();
+    claimed == actual || actual.rsplit_once('-').is_some_and(|(sum, _)| sum == claimed)
 }
 
 fn storage(e: StorageError) -> WriteError {
@@ -49,6 +86,55 @@ fn unquote(etag: &str) -> &str {
     etag.trim().trim_start_matches("W/").trim_matches('"')
 }
 
+/// The object's additional checksum from its parts, checked against the one the client
+/// sent; recorded with the parts' own so that a part can be answered with its checksum.
+fn object_checksum(
+    upload: &MultipartUpload,
+    chosen: &[&MultipartPart],
+    expected: &BTreeMap<String, String>,
+) -> Result<BTreeMap<String, String>, WriteError> {
+    let Some(checksum) = upload.checksum else {
+        return match expected.keys().next() {
+            Some(key) => Err(WriteError::InvalidChecksum(format!(
+                "the upload was created without a checksum algorithm, so its {key} checksum cannot be checked"
+            ))),
+            None => Ok(BTreeMap::new()),
+        };
+    };
+    let key = checksum.algorithm.key();
+    let mut listed = Vec::with_capacity(chosen.len());
+    for part in chosen {
+        let sum = part.checksums.get(key).ok_or(WriteError::InvalidPart(part.part_number))?;
+        listed.push((sum.as_str(), part.size));
+    }
+    let whole = checksum.combine(&listed).map_err(|e| WriteError::InvalidChecksum(e.to_string()))?;
+    for (claimed_key, claimed) in expected {
+        if claimed_key != key {
+            return Err(WriteError::InvalidChecksum(format!(
+                "the upload was created with the {} checksum algorithm, not {claimed_key}",
+                checksum.algorithm.as_str()
+            )));
+        }
+        if !same_checksum(claimed, &whole) {
+            return Err(WriteError::BadChecksum { algorithm: checksum.algorithm.as_str().to_string() });
+        }
+    }
+    Ok(BTreeMap::from([
+        (key.to_string(), whole),
+        (CHECKSUM_TYPE.to_string(), checksum.kind.as_str().to_string()),
+        (PART_CHECKSUMS.to_string(), listed.iter().map(|(sum, _)| *sum).collect::<Vec<_>>().join(",")),
+    ]))
+}
+
+/// What the object of a new multipart upload gets besides its bytes.
+#[derive(Debug, Clone, Default)]
+pub struct UploadOptions {
+    pub content_type: Option<String>,
+    pub user_metadata: BTreeMap<String, String>,
+    pub headers: BTreeMap<String, String>,
+    pub checksum: Option<UploadChecksum>,
+}
+
 impl Core {
     /// Starts a multipart upload of `key` in the owner's bucket.
     pub async fn create_multipart(
@@ -56,10 +142,9 @@ impl Core {
         owner: UserId,
         bucket: &Bucket,
         key: &ObjectKey,
-        content_type: Option<String>,
-        user_metadata: BTreeMap<String, String>,
-        headers: BTreeMap<String, String>,
+        options: UploadOptions,
     ) -> Result<MultipartUpload, WriteError> {
+        let UploadOptions { content_type, user_metadata, headers, checksum } = options;
         let version = VersionId::generate();
         let backing = BackingKey::for_write(owner, &version, key);
         let opts = PutOptions {
@@ -79,6 +164,7 @@ impl Core {
             content_type,
             user_metadata,
             headers,
+            checksum,
         };
         match self.catalog.create_multipart_upload(&new).await {
             Ok(upload) => Ok(upload),
@@ -117,25 +203,26 @@ impl Core {
         if expected_md5.is_some_and(|expected| expected != md5) {
             return Err(WriteError::BadDigest);
         }
-        if let Some(check) = check {
-            check()?;
-        }
+        let checksums = check.map(|check| check()).transpose()?.unwrap_or_default();
         let part = MultipartPart {
             part_number,
             size,
             etag: hex::encode(md5),
             backend_etag: stored.etag,
+            checksums,
             created_at: now_ms(),
         };
         self.catalog.put_multipart_part(&upload.upload_id, &part).await?;
         Ok(part)
     }
 
-    /// Completes an upload from the parts the client names `(part number, ETag)`, in order.
+    /// Completes an upload from the parts the client names, in order. `expected` holds the
+    /// object checksums the client sent (by algorithm key), checked before anything commits.
     pub async fn complete_multipart(
         &self,
         upload: &MultipartUpload,
-        requested: &[(i32, String)],
+        requested: &[RequestedPart],
+        expected: &BTreeMap<String, String>,
     ) -> Result<CatalogObject, WriteError> {
         if requested.is_empty() {
             return Err(WriteError::InvalidPart(0));
@@ -148,24 +235,31 @@ impl Core {
             .map(|p| (p.part_number, p))
             .collect();
         // Part numbers ascend; a part listed again right after itself (a client that re-sent
-        // it) counts once, with the last ETag given.
-        let mut named: Vec<(i32, &str)> = Vec::with_capacity(requested.len());
-        for (number, etag) in requested {
+        // it) counts once, as the last entry gives it.
+        let mut named: Vec<&RequestedPart> = Vec::with_capacity(requested.len());
+        for part in requested {
             match named.last_mut() {
-                Some(last) if last.0 == *number => last.1 = etag,
-                Some(last) if last.0 > *number => return Err(WriteError::InvalidPartOrder),
-                _ => named.push((*number, etag)),
+                Some(last) if last.number == part.number => *last = part,
+                Some(last) if last.number > part.number => return Err(WriteError::InvalidPartOrder),
+                _ => named.push(part),
             }
         }
         let mut chosen = Vec::with_capacity(named.len());
-        for (number, etag) in named {
-            let part =
-                stored.get(&number).filter(|p| p.etag == unquote(etag)).ok_or(WriteError::InvalidPart(number))?;
+        for wanted in named {
+            // A checksum the client lists for a part must be the one the part was stored with.
+            let part = stored
+                .get(&wanted.number)
+                .filter(|p| p.etag == unquote(&wanted.etag))
+                .filter(|p| {
+                    wanted.checksums.iter().all(|(k, v)| p.checksums.get(k).map(String::as_str) == Some(v.trim()))
+                })
+                .ok_or(WriteError::InvalidPart(wanted.number))?;
             chosen.push(part);
         }
         if let Some(small) = chosen[..chosen.len() - 1].iter().find(|p| p.size < MIN_PART_SIZE) {
             return Err(WriteError::EntityTooSmall(small.part_number));
         }
+        let mut checksums = object_checksum(upload, &chosen, expected)?;
         let parts: Vec<BackendPart> =
             chosen.iter().map(|p| BackendPart { part_number: p.part_number, etag: p.backend_etag.clone() }).collect();
         self.hot
@@ -174,6 +268,10 @@ impl Core {
             .await
             .map_err(storage)?;
         let md5s: Vec<&str> = chosen.iter().map(|p| p.etag.as_str()).collect();
+        // Kept so GET ?partNumber= can find a part, and a repeated Complete be recognised.
+        checksums
+            .insert(PART_SIZES.to_string(), chosen.iter().map(|p| p.size.to_string()).collect::<Vec<_>>().join(","));
+        checksums.insert(UPLOAD_ID.to_string(), upload.upload_id.clone());
         let row = NewObjectRow {
             owner: upload.owner,
             bucket_id: upload.bucket_id,
@@ -184,11 +282,7 @@ impl Core {
             content_type: upload.content_type.clone(),
             user_metadata: upload.user_metadata.clone(),
             headers: upload.headers.clone(),
-            // Kept so GET ?partNumber= can find a part, and a repeated Complete be recognised.
-            checksums: BTreeMap::from([
-                (PART_SIZES.to_string(), chosen.iter().map(|p| p.size.to_string()).collect::<Vec<_>>().join(",")),
-                (UPLOAD_ID.to_string(), upload.upload_id.clone()),
-            ]),
+            checksums,
             original_filename: None,
             hot_key: upload.backing_key.clone(),
         };

@@ -8,8 +8,9 @@ use std::sync::{Arc, Mutex};
 use futures::TryStreamExt;
 use http::HeaderMap;
 use s3s::checksum::ChecksumHasher;
-use s3s::dto::{Checksum, ChecksumAlgorithm};
+use s3s::dto::{Checksum, ChecksumAlgorithm, ChecksumType};
 use s3s::TrailingHeaders;
+use tiergate_core::multipart::CHECKSUM_TYPE;
 use tiergate_core::objects::{BodyCheck, WriteError};
 use tiergate_core::storage::ByteStream;
 
@@ -38,6 +39,14 @@ impl Expected {
             "sha256" => self.sha256.as_ref(),
             _ => None,
         }
+    }
+
+    /// The checksums given, by algorithm key (`sha256`…), as the core records them.
+    pub fn claimed(&self) -> BTreeMap<String, String> {
+        ALGORITHMS
+            .iter()
+            .filter_map(|(name, _)| self.header_value(name).map(|v| (name.to_string(), v.trim().to_string())))
+            .collect()
     }
 }
 
@@ -130,14 +139,59 @@ pub fn verified(
     Ok((body, Some(check)))
 }
 
-/// The recorded checksums of an object, as S3 answers them.
+/// The [`Expected`] checksums of an S3 input or completed part (any struct with the
+/// `checksum_*` fields), with the algorithm asked for.
+macro_rules! expected {
+    ($src:expr, $algorithm:expr) => {
+        $crate::checksum::Expected {
+            crc32: $src.checksum_crc32,
+            crc32c: $src.checksum_crc32c,
+            crc64nvme: $src.checksum_crc64nvme,
+            sha1: $src.checksum_sha1,
+            sha256: $src.checksum_sha256,
+            algorithm: $algorithm,
+        }
+    };
+}
+pub(crate) use expected;
+
+/// The recorded checksums of an object or part, as S3 answers them. A checksum of a whole
+/// single-part object is of type FULL_OBJECT; a multipart object records its type.
 pub fn to_dto(recorded: &BTreeMap<String, String>) -> Checksum {
+    let any = ALGORITHMS.iter().any(|(name, _)| recorded.contains_key(*name));
     Checksum {
         checksum_crc32: recorded.get("crc32").cloned(),
         checksum_crc32c: recorded.get("crc32c").cloned(),
         checksum_crc64nvme: recorded.get("crc64nvme").cloned(),
         checksum_sha1: recorded.get("sha1").cloned(),
         checksum_sha256: recorded.get("sha256").cloned(),
+        checksum_type: any.then(|| {
+            ChecksumType::from(recorded.get(CHECKSUM_TYPE).cloned().unwrap_or_else(|| ChecksumType::FULL_OBJECT.into()))
+        }),
         ..Default::default()
     }
 }
+
+/// Whether an object or part has a checksum to answer.
+pub fn is_empty(sums: &Checksum) -> bool {
+    sums.checksum_type.is_none()
+}
+
+/// Moves a [`Checksum`] into an S3 output or part with the same fields; `with_type` for those
+/// that also carry `checksum_type`.
+macro_rules! set_checksums {
+    ($target:expr, $sums:expr) => {{
+        let sums: s3s::dto::Checksum = $sums;
+        $target.checksum_crc32 = sums.checksum_crc32;
+        $target.checksum_crc32c = sums.checksum_crc32c;
+        $target.checksum_crc64nvme = sums.checksum_crc64nvme;
+        $target.checksum_sha1 = sums.checksum_sha1;
+        $target.checksum_sha256 = sums.checksum_sha256;
+    }};
+    ($target:expr, $sums:expr, with_type) => {{
+        let sums: s3s::dto::Checksum = $sums;
+        $target.checksum_type = sums.checksum_type.clone();
+        $crate::checksum::set_checksums!($target, sums);
+    }};
+}
+pub(crate) use set_checksums;

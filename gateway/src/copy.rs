@@ -8,10 +8,11 @@ use tiergate_core::objects::ObjectWrite;
 use tiergate_core::storage::ByteRange;
 use time::OffsetDateTime;
 
+use crate::checksum::{self, set_checksums, Expected};
 use crate::ctx::{check_version, object_key, ReqCtx};
 use crate::error::ResultExt;
 use crate::get::find_object;
-use crate::multipart::find_upload;
+use crate::multipart::{find_upload, part_algorithm};
 use crate::put::{check_storage_class, refuse_unsupported, stored_headers};
 use crate::timestamp;
 
@@ -140,15 +141,17 @@ pub async fn upload_part_copy(
     let range = source_range(input.copy_source_range.as_deref(), src.size)?;
     let len = range.map_or(src.size, |r| r.len());
     let (_, stream) = cx.core.open_object(&src, range).await.s3()?;
-    let part = cx.core.upload_part(&upload, input.part_number, stream, len, None, None).await.s3()?;
-    Ok(S3Response::new(UploadPartCopyOutput {
-        copy_part_result: Some(CopyPartResult {
-            e_tag: Some(ETag::Strong(part.etag)),
-            last_modified: Some(OffsetDateTime::now_utc().into()),
-            ..Default::default()
-        }),
+    // A part of an upload with a checksum algorithm gets its checksum, as an uploaded one does.
+    let expected = Expected { algorithm: part_algorithm(&upload, None), ..Default::default() };
+    let (stream, check) = checksum::verified(stream, expected, &http::HeaderMap::new(), None).s3()?;
+    let part = cx.core.upload_part(&upload, input.part_number, stream, len, None, check).await.s3()?;
+    let mut result = CopyPartResult {
+        e_tag: Some(ETag::Strong(part.etag)),
+        last_modified: Some(OffsetDateTime::now_utc().into()),
         ..Default::default()
-    }))
+    };
+    set_checksums!(result, checksum::to_dto(&part.checksums));
+    Ok(S3Response::new(UploadPartCopyOutput { copy_part_result: Some(result), ..Default::default() }))
 }
 
 #[cfg(test)]

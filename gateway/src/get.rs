@@ -4,12 +4,12 @@
 use s3s::dto::*;
 use s3s::{s3_error, S3Request, S3Response, S3Result};
 use tiergate_core::catalog::{CatalogObject, Lookup};
-use tiergate_core::multipart::part_sizes;
+use tiergate_core::multipart::{part_checksums, part_sizes};
 use tiergate_core::storage::ByteRange;
 use time::OffsetDateTime;
 
 use crate::body::to_blob;
-use crate::checksum;
+use crate::checksum::{self, set_checksums};
 use crate::ctx::{bucket_name, check_version, no_such_bucket, object_key, ReqCtx};
 use crate::error::ResultExt;
 use crate::timestamp;
@@ -140,6 +140,24 @@ fn part_range(object: &CatalogObject, part_number: Option<i32>) -> S3Result<Opti
     Ok(Some((range, count)))
 }
 
+/// The checksums a GET or HEAD answers with `x-amz-checksum-mode: ENABLED`: the object's when
+/// it reads the whole object, the part's for `partNumber`, none for another range.
+fn answered_checksums(
+    object: &CatalogObject,
+    mode: Option<&ChecksumMode>,
+    part_number: Option<i32>,
+    range: Option<ByteRange>,
+) -> Checksum {
+    if mode.is_none_or(|m| m.as_str() != ChecksumMode::ENABLED) {
+        return Checksum::default();
+    }
+    match (range, part_number) {
+        (None, _) => checksum::to_dto(&object.checksums),
+        (Some(_), Some(n)) => checksum::to_dto(&part_checksums(object, n)),
+        (Some(_), None) => Checksum::default(),
+    }
+}
+
 pub async fn get_object(cx: &ReqCtx<'_>, req: S3Request<GetObjectInput>) -> S3Result<S3Response<GetObjectOutput>> {
     let input = req.input;
     check_version(input.version_id.as_deref())?;
@@ -165,15 +183,12 @@ pub async fn get_object(cx: &ReqCtx<'_>, req: S3Request<GetObjectInput>) -> S3Re
         }
     };
     let (object, stream) = cx.core.open_object(&object, range).await.s3()?;
-    let sums = match (&input.checksum_mode, range) {
-        (Some(mode), None) if mode.as_str() == ChecksumMode::ENABLED => checksum::to_dto(&object.checksums),
-        _ => Checksum::default(),
-    };
+    let sums = answered_checksums(&object, input.checksum_mode.as_ref(), input.part_number, range);
     let (content_length, content_range) = match range {
         Some(r) => (r.len(), Some(format!("bytes {}-{}/{}", r.start, r.end_inclusive, object.size))),
         None => (object.size, None),
     };
-    Ok(S3Response::new(GetObjectOutput {
+    let mut out = GetObjectOutput {
         body: Some(to_blob(stream)),
         content_length: Some(content_length as i64),
         content_range,
@@ -189,13 +204,10 @@ pub async fn get_object(cx: &ReqCtx<'_>, req: S3Request<GetObjectInput>) -> S3Re
         expires: header(&object, "expires"),
         metadata: (!object.user_metadata.is_empty()).then(|| object.user_metadata.clone().into_iter().collect()),
         storage_class: Some(storage_class(cx, &object)),
-        checksum_crc32: sums.checksum_crc32,
-        checksum_crc32c: sums.checksum_crc32c,
-        checksum_crc64nvme: sums.checksum_crc64nvme,
-        checksum_sha1: sums.checksum_sha1,
-        checksum_sha256: sums.checksum_sha256,
         ..Default::default()
-    }))
+    };
+    set_checksums!(out, sums, with_type);
+    Ok(S3Response::new(out))
 }
 
 pub async fn head_object(cx: &ReqCtx<'_>, req: S3Request<HeadObjectInput>) -> S3Result<S3Response<HeadObjectOutput>> {
@@ -210,15 +222,10 @@ pub async fn head_object(cx: &ReqCtx<'_>, req: S3Request<HeadObjectInput>) -> S3
         input.if_modified_since.as_ref(),
         input.if_unmodified_since.as_ref(),
     )?;
-    let content_length = match part {
-        Some((Some(r), _)) => r.len(),
-        _ => object.size,
-    };
-    let sums = match &input.checksum_mode {
-        Some(mode) if mode.as_str() == ChecksumMode::ENABLED => checksum::to_dto(&object.checksums),
-        _ => Checksum::default(),
-    };
-    Ok(S3Response::new(HeadObjectOutput {
+    let range = part.and_then(|(range, _)| range);
+    let content_length = range.map_or(object.size, |r| r.len());
+    let sums = answered_checksums(&object, input.checksum_mode.as_ref(), input.part_number, range);
+    let mut out = HeadObjectOutput {
         content_length: Some(content_length as i64),
         parts_count: part.map(|(_, count)| count),
         accept_ranges: Some("bytes".into()),
@@ -232,13 +239,10 @@ pub async fn head_object(cx: &ReqCtx<'_>, req: S3Request<HeadObjectInput>) -> S3
         expires: header(&object, "expires"),
         metadata: (!object.user_metadata.is_empty()).then(|| object.user_metadata.clone().into_iter().collect()),
         storage_class: Some(storage_class(cx, &object)),
-        checksum_crc32: sums.checksum_crc32,
-        checksum_crc32c: sums.checksum_crc32c,
-        checksum_crc64nvme: sums.checksum_crc64nvme,
-        checksum_sha1: sums.checksum_sha1,
-        checksum_sha256: sums.checksum_sha256,
         ..Default::default()
-    }))
+    };
+    set_checksums!(out, sums, with_type);
+    Ok(S3Response::new(out))
 }
 
 /// GetObjectAttributes: size, ETag, storage class, checksums and parts, from the catalog.
@@ -254,11 +258,7 @@ pub async fn get_object_attributes(
         |name: &str| input.object_attributes.iter().flat_map(|a| a.as_str().split(',')).any(|a| a.trim() == name);
     let multipart = object.checksums.contains_key(tiergate_core::multipart::PART_SIZES);
     let sums = checksum::to_dto(&object.checksums);
-    let has_sums = sums.checksum_crc32.is_some()
-        || sums.checksum_crc32c.is_some()
-        || sums.checksum_crc64nvme.is_some()
-        || sums.checksum_sha1.is_some()
-        || sums.checksum_sha256.is_some();
+    let has_sums = !checksum::is_empty(&sums);
     let object_parts = (wants(ObjectAttributes::OBJECT_PARTS) && multipart).then(|| {
         let sizes = part_sizes(&object);
         let marker = input.part_number_marker.unwrap_or(0).max(0);
@@ -269,7 +269,11 @@ pub async fn get_object_attributes(
             .map(|(i, size)| (i as i32 + 1, *size))
             .filter(|(n, _)| *n > marker)
             .take(max as usize)
-            .map(|(n, size)| ObjectPart { part_number: Some(n), size: Some(size as i64), ..Default::default() })
+            .map(|(n, size)| {
+                let mut part = ObjectPart { part_number: Some(n), size: Some(size as i64), ..Default::default() };
+                set_checksums!(part, checksum::to_dto(&part_checksums(&object, n)));
+                part
+            })
             .collect();
         let last = listed.last().and_then(|p| p.part_number).unwrap_or(marker);
         GetObjectAttributesParts {

@@ -87,13 +87,37 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for WithReque
         req.extensions_mut().insert(RequestId(id.clone()));
         let inner = self.0.clone();
         Box::pin(async move {
-            let mut res = hyper::service::Service::call(&inner, req).await?;
+            let mut res = if has_negative_expiry(req.uri()) {
+                expired_presigned_url(&id)
+            } else {
+                hyper::service::Service::call(&inner, req).await?
+            };
             if let Ok(v) = http::HeaderValue::from_str(&id) {
                 res.headers_mut().insert("x-amz-request-id", v);
             }
             Ok(res)
         })
     }
+}
+
+/// Whether a presigned URL's `X-Amz-Expires` is negative. S3 answers such a URL as expired
+/// (403), where s3s would call it malformed (400); so it is answered before s3s sees it.
+fn has_negative_expiry(uri: &http::Uri) -> bool {
+    uri.query().is_some_and(|q| {
+        url::form_urlencoded::parse(q.as_bytes()).any(|(k, v)| k == "X-Amz-Expires" && v.trim().starts_with('-'))
+    })
+}
+
+fn expired_presigned_url(request_id: &str) -> http::Response<s3s::Body> {
+    let xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code>\
+         <Message>Request has expired</Message><RequestId>{request_id}</RequestId></Error>"
+    );
+    let mut res = http::Response::new(s3s::Body::from(xml));
+    *res.status_mut() = http::StatusCode::FORBIDDEN;
+    res.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/xml"));
+    observe("PresignedUrl", std::time::Instant::now(), Some(&s3s::s3_error!(AccessDenied, "Request has expired")));
+    res
 }
 
 /// Serves the gateway on `listener` until `shutdown` completes, then lets requests in flight

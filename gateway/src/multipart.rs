@@ -1,13 +1,14 @@
 //! Multipart uploads: create, upload a part, complete, abort, list parts and uploads.
 
 use s3s::dto::*;
-use s3s::{s3_error, S3Request, S3Response, S3Result};
-use tiergate_core::catalog::{Bucket as CatalogBucket, MultipartUpload as Upload};
-use tiergate_core::multipart::{MAX_PARTS, UPLOAD_ID};
+use s3s::{s3_error, S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
+use tiergate_core::catalog::{Bucket as CatalogBucket, CatalogObject, MultipartUpload as Upload};
+use tiergate_core::checksum::UploadChecksum;
+use tiergate_core::multipart::{RequestedPart, UploadOptions, MAX_PARTS, UPLOAD_ID};
 
 use crate::body::from_blob;
 use crate::bucket::owner;
-use crate::checksum::{self, Expected};
+use crate::checksum::{self, set_checksums};
 use crate::ctx::{object_key, ReqCtx};
 use crate::error::ResultExt;
 use crate::put::{check_storage_class, content_md5, refuse_unsupported, stored_headers};
@@ -36,6 +37,36 @@ pub async fn find_upload(
     Ok((bucket, upload))
 }
 
+/// The algorithm and type of an upload, as S3 answers them.
+fn upload_checksum_dto(upload: &Upload) -> (Option<ChecksumAlgorithm>, Option<ChecksumType>) {
+    match upload.checksum {
+        Some(c) => (
+            Some(ChecksumAlgorithm::from(c.algorithm.as_str().to_string())),
+            Some(ChecksumType::from(c.kind.as_str().to_string())),
+        ),
+        None => (None, None),
+    }
+}
+
+/// The answer to CompleteMultipartUpload, also when it is repeated.
+fn completed(bucket: &CatalogBucket, object: &CatalogObject) -> CompleteMultipartUploadOutput {
+    let mut out = CompleteMultipartUploadOutput {
+        bucket: Some(bucket.name.clone()),
+        key: Some(object.key.clone()),
+        e_tag: Some(ETag::Strong(object.etag.clone())),
+        location: Some(format!("/{}/{}", bucket.name, object.key)),
+        ..Default::default()
+    };
+    set_checksums!(out, checksum::to_dto(&object.checksums), with_type);
+    out
+}
+
+/// The checksum algorithm an UploadPart computes: the upload's, when it has one. A client that
+/// also sends another (SDKs add CRC32 by default) gets that one checked as well.
+pub fn part_algorithm(upload: &Upload, requested: Option<ChecksumAlgorithm>) -> Option<ChecksumAlgorithm> {
+    upload.checksum.map(|c| ChecksumAlgorithm::from(c.algorithm.as_str().to_string())).or(requested)
+}
+
 pub fn check_part_number(n: i32) -> S3Result<()> {
     if (1..=MAX_PARTS).contains(&n) {
         Ok(())
@@ -59,6 +90,11 @@ pub async fn create_multipart_upload(
         input.tagging.as_ref(),
     )?;
     check_storage_class(cx, input.storage_class.as_ref())?;
+    let checksum = UploadChecksum::parse(
+        input.checksum_algorithm.as_ref().map(ChecksumAlgorithm::as_str),
+        input.checksum_type.as_ref().map(ChecksumType::as_str),
+    )
+    .map_err(|e| S3Error::with_message(S3ErrorCode::InvalidRequest, e.to_string()))?;
     let headers = stored_headers(
         input.cache_control,
         input.content_disposition,
@@ -72,16 +108,22 @@ pub async fn create_multipart_upload(
             cx.user,
             &bucket,
             &key,
-            input.content_type,
-            input.metadata.unwrap_or_default().into_iter().collect(),
-            headers,
+            UploadOptions {
+                content_type: input.content_type,
+                user_metadata: input.metadata.unwrap_or_default().into_iter().collect(),
+                headers,
+                checksum,
+            },
         )
         .await
         .s3()?;
+    let (checksum_algorithm, checksum_type) = upload_checksum_dto(&upload);
     Ok(S3Response::new(CreateMultipartUploadOutput {
         bucket: Some(bucket.name),
         key: Some(upload.key),
         upload_id: Some(upload.upload_id),
+        checksum_algorithm,
+        checksum_type,
         ..Default::default()
     }))
 }
@@ -95,17 +137,12 @@ pub async fn upload_part(cx: &ReqCtx<'_>, req: S3Request<UploadPartInput>) -> S3
         .and_then(|n| u64::try_from(n).ok())
         .ok_or_else(|| s3_error!(MissingContentLength, "You must provide the Content-Length HTTP header."))?;
     let expected_md5 = content_md5(input.content_md5.as_deref())?;
-    let expected = Expected {
-        crc32: input.checksum_crc32,
-        crc32c: input.checksum_crc32c,
-        crc64nvme: input.checksum_crc64nvme,
-        sha1: input.checksum_sha1,
-        sha256: input.checksum_sha256,
-        algorithm: input.checksum_algorithm,
-    };
+    let expected = checksum::expected!(input, part_algorithm(&upload, input.checksum_algorithm));
     let (body, check) = checksum::verified(from_blob(input.body), expected, &req.headers, req.trailing_headers).s3()?;
     let part = cx.core.upload_part(&upload, input.part_number, body, len, expected_md5, check).await.s3()?;
-    Ok(S3Response::new(UploadPartOutput { e_tag: Some(ETag::Strong(part.etag)), ..Default::default() }))
+    let mut out = UploadPartOutput { e_tag: Some(ETag::Strong(part.etag)), ..Default::default() };
+    set_checksums!(out, checksum::to_dto(&part.checksums));
+    Ok(S3Response::new(out))
 }
 
 pub async fn complete_multipart_upload(
@@ -120,13 +157,7 @@ pub async fn complete_multipart_upload(
             let bucket = cx.bucket(&input.bucket).await?;
             let current = cx.core.catalog.object(cx.user, bucket.id, &input.key).await.s3()?;
             return match current.filter(|o| o.checksums.get(UPLOAD_ID) == Some(&input.upload_id)) {
-                Some(object) => Ok(S3Response::new(CompleteMultipartUploadOutput {
-                    bucket: Some(bucket.name.clone()),
-                    key: Some(object.key.clone()),
-                    e_tag: Some(ETag::Strong(object.etag)),
-                    location: Some(format!("/{}/{}", bucket.name, object.key)),
-                    ..Default::default()
-                })),
+                Some(object) => Ok(S3Response::new(completed(&bucket, &object))),
                 None => Err(e),
             };
         }
@@ -135,26 +166,36 @@ pub async fn complete_multipart_upload(
         let current = cx.core.catalog.object(cx.user, bucket.id, &upload.key).await.s3()?;
         crate::get::check_write_conditions(input.if_match.as_ref(), input.if_none_match.as_ref(), current.as_ref())?;
     }
+    if let (Some(given), Some(upload_checksum)) = (&input.checksum_type, upload.checksum) {
+        if given.as_str() != upload_checksum.kind.as_str() {
+            return Err(S3Error::with_message(
+                S3ErrorCode::InvalidRequest,
+                format!(
+                    "The upload was created using the {} checksum mode. The complete request must use the same checksum mode.",
+                    upload_checksum.kind.as_str()
+                ),
+            ));
+        }
+    }
+    let expected = checksum::expected!(input, None).claimed();
     let parts = input.multipart_upload.and_then(|m| m.parts).unwrap_or_default();
     if parts.is_empty() {
         return Err(s3_error!(MalformedXML, "You must specify at least one part."));
     }
     let requested = parts
         .into_iter()
-        .map(|p| match (p.part_number, p.e_tag) {
-            (Some(n), Some(etag)) => Ok((n, etag.value().to_string())),
+        .map(|p| match (p.part_number, &p.e_tag) {
+            (Some(number), Some(etag)) => Ok(RequestedPart {
+                number,
+                etag: etag.value().to_string(),
+                checksums: checksum::expected!(p, None).claimed(),
+            }),
             _ => Err(s3_error!(MalformedXML, "Every part needs a PartNumber and an ETag.")),
         })
         .collect::<S3Result<Vec<_>>>()?;
-    let object = cx.core.complete_multipart(&upload, &requested).await.s3()?;
+    let object = cx.core.complete_multipart(&upload, &requested, &expected).await.s3()?;
     tracing::info!(user_id = cx.user.0, bucket = %bucket.name, bytes = object.size, "multipart upload completed");
-    Ok(S3Response::new(CompleteMultipartUploadOutput {
-        bucket: Some(bucket.name.clone()),
-        key: Some(object.key.clone()),
-        e_tag: Some(ETag::Strong(object.etag)),
-        location: Some(format!("/{}/{}", bucket.name, object.key)),
-        ..Default::default()
-    }))
+    Ok(S3Response::new(completed(&bucket, &object)))
 }
 
 pub async fn abort_multipart_upload(
@@ -184,6 +225,7 @@ pub async fn list_parts(cx: &ReqCtx<'_>, req: S3Request<ListPartsInput>) -> S3Re
     let truncated = parts.len() > max as usize;
     parts.truncate(max as usize);
     let owner = owner(cx).await?;
+    let (checksum_algorithm, checksum_type) = upload_checksum_dto(&upload);
     Ok(S3Response::new(ListPartsOutput {
         bucket: Some(bucket.name),
         key: Some(upload.key.clone()),
@@ -195,15 +237,21 @@ pub async fn list_parts(cx: &ReqCtx<'_>, req: S3Request<ListPartsInput>) -> S3Re
         initiator: Some(Initiator { id: owner.id.clone(), display_name: owner.display_name.clone() }),
         owner: Some(owner),
         storage_class: Some(StorageClass::from(cx.core.hot.storage_class.clone())),
+        checksum_algorithm,
+        checksum_type,
         parts: Some(
             parts
                 .iter()
-                .map(|p| Part {
-                    part_number: Some(p.part_number),
-                    e_tag: Some(ETag::Strong(p.etag.clone())),
-                    size: Some(p.size as i64),
-                    last_modified: Some(timestamp(p.created_at)),
-                    ..Default::default()
+                .map(|p| {
+                    let mut part = Part {
+                        part_number: Some(p.part_number),
+                        e_tag: Some(ETag::Strong(p.etag.clone())),
+                        size: Some(p.size as i64),
+                        last_modified: Some(timestamp(p.created_at)),
+                        ..Default::default()
+                    };
+                    set_checksums!(part, checksum::to_dto(&p.checksums));
+                    part
                 })
                 .collect(),
         ),
@@ -262,14 +310,18 @@ pub async fn list_multipart_uploads(
         uploads: Some(
             listed
                 .into_iter()
-                .map(|u| MultipartUpload {
-                    key: Some(u.key.clone()),
-                    upload_id: Some(u.upload_id.clone()),
-                    initiated: Some(timestamp(u.created_at)),
-                    initiator: Some(Initiator { id: owner.id.clone(), display_name: owner.display_name.clone() }),
-                    owner: Some(owner.clone()),
-                    storage_class: Some(StorageClass::from(cx.core.hot.storage_class.clone())),
-                    ..Default::default()
+                .map(|u| {
+                    let (checksum_algorithm, checksum_type) = upload_checksum_dto(u);
+                    MultipartUpload {
+                        checksum_algorithm,
+                        checksum_type,
+                        key: Some(u.key.clone()),
+                        upload_id: Some(u.upload_id.clone()),
+                        initiated: Some(timestamp(u.created_at)),
+                        initiator: Some(Initiator { id: owner.id.clone(), display_name: owner.display_name.clone() }),
+                        owner: Some(owner.clone()),
+                        storage_class: Some(StorageClass::from(cx.core.hot.storage_class.clone())),
+                    }
                 })
                 .collect(),
         ),

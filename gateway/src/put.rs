@@ -8,7 +8,7 @@ use s3s::{s3_error, S3Request, S3Response, S3Result};
 use tiergate_core::objects::ObjectWrite;
 
 use crate::body::from_blob;
-use crate::checksum::{self, Expected};
+use crate::checksum;
 use crate::ctx::{object_key, ReqCtx};
 use crate::error::ResultExt;
 
@@ -108,14 +108,7 @@ pub async fn put_object(cx: &ReqCtx<'_>, req: S3Request<PutObjectInput>) -> S3Re
         crate::get::check_write_conditions(input.if_match.as_ref(), input.if_none_match.as_ref(), current.as_ref())?;
     }
     let expected_md5 = content_md5(input.content_md5.as_deref())?;
-    let expected = Expected {
-        crc32: input.checksum_crc32,
-        crc32c: input.checksum_crc32c,
-        crc64nvme: input.checksum_crc64nvme,
-        sha1: input.checksum_sha1,
-        sha256: input.checksum_sha256,
-        algorithm: input.checksum_algorithm,
-    };
+    let expected = checksum::expected!(input, input.checksum_algorithm);
     let (body, check) = checksum::verified(from_blob(input.body), expected, &req.headers, req.trailing_headers).s3()?;
     let write = ObjectWrite {
         owner: cx.user,
@@ -136,14 +129,7 @@ pub async fn put_object(cx: &ReqCtx<'_>, req: S3Request<PutObjectInput>) -> S3Re
         expected_md5,
     };
     let object = cx.core.put_object_checked(write, body, check).await.s3()?;
-    let sums = checksum::to_dto(&object.checksums);
-    Ok(S3Response::new(PutObjectOutput {
-        e_tag: Some(ETag::Strong(object.etag)),
-        checksum_crc32: sums.checksum_crc32,
-        checksum_crc32c: sums.checksum_crc32c,
-        checksum_crc64nvme: sums.checksum_crc64nvme,
-        checksum_sha1: sums.checksum_sha1,
-        checksum_sha256: sums.checksum_sha256,
-        ..Default::default()
-    }))
+    let mut out = PutObjectOutput { e_tag: Some(ETag::Strong(object.etag.clone())), ..Default::default() };
+    checksum::set_checksums!(out, checksum::to_dto(&object.checksums), with_type);
+    Ok(S3Response::new(out))
 }

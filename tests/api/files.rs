@@ -299,3 +299,22 @@ async fn res_has_request_id(app: &TestApp) -> bool {
     let res = app.api.get(app.url("/healthz")).send().await.unwrap();
     res.headers().get("x-request-id").is_some_and(|v| !v.is_empty())
 }
+
+#[tokio::test]
+async fn an_upload_brings_back_a_default_bucket_deleted_over_s3() {
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    let s3 = app.s3(&user).await;
+    s3.delete_bucket().bucket("files").send().await.unwrap();
+    assert!(s3.list_buckets().send().await.unwrap().buckets().is_empty());
+
+    let res = app.upload(&user.token, "back.txt", b"back again".to_vec()).await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{}", res.text().await.unwrap());
+    let buckets = s3.list_buckets().send().await.unwrap();
+    assert_eq!(buckets.buckets().iter().filter_map(|b| b.name()).collect::<Vec<_>>(), ["files"]);
+    let listed = s3.list_objects_v2().bucket("files").send().await.unwrap();
+    let key = listed.contents()[0].key().unwrap().to_string();
+    let got = s3.get_object().bucket("files").key(&key).send().await.unwrap();
+    assert_eq!(got.body.collect().await.unwrap().into_bytes().as_ref(), b"back again");
+    assert_eq!(app.list(&user.token).await["total"], 1);
+}

@@ -5,6 +5,7 @@ mod faults;
 mod files;
 mod helpers;
 mod s3_auth;
+mod s3_checksums;
 mod s3_isolation;
 mod s3_objects;
 mod settings;

@@ -175,6 +175,32 @@ async fn presigned_urls_are_checked() {
     assert!(s3.head_object().bucket("files").key("meta.txt").send().await.is_err(), "the tampered PUT stored nothing");
 }
 
+#[tokio::test]
+async fn a_presigned_url_with_a_negative_expiry_has_expired() {
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    let s3 = app.s3(&user).await;
+    let put = s3
+        .put_object()
+        .bucket("files")
+        .key("late.txt")
+        .presigned(PresigningConfig::expires_in(Duration::from_secs(300)).unwrap())
+        .await
+        .unwrap();
+    // The SDK will not sign a negative lifetime; other clients (boto3) do.
+    let uri = put.uri().replace("X-Amz-Expires=300", "X-Amz-Expires=-1000");
+    assert_ne!(uri, put.uri());
+    let res = reqwest::Client::new().put(&uri).body("late").send().await.unwrap();
+    let header_id = res.headers().get("x-amz-request-id").map(|v| v.to_str().unwrap().to_string()).unwrap();
+    let status = res.status().as_u16();
+    let body = res.text().await.unwrap();
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(xml_field(&body, "Code"), "AccessDenied");
+    assert_eq!(xml_field(&body, "Message"), "Request has expired");
+    assert_eq!(xml_field(&body, "RequestId"), header_id);
+    assert!(s3.head_object().bucket("files").key("late.txt").send().await.is_err(), "nothing stored");
+}
+
 fn xml_field(body: &str, name: &str) -> String {
     body.split(&format!("<{name}>"))
         .nth(1)

@@ -45,6 +45,18 @@ impl Catalog {
         bucket_from_row(&row)
     }
 
+    /// The owner's bucket of that name, created when missing (as the default bucket is when
+    /// the user deleted it); two callers racing to create it get the same bucket.
+    pub async fn bucket_or_create(&self, owner: UserId, name: &BucketName) -> Result<Bucket, CatalogError> {
+        sqlx::query("INSERT INTO buckets (owner_id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (owner_id, name) DO NOTHING")
+            .bind(owner.0)
+            .bind(name.as_str())
+            .bind(now_ms())
+            .execute(self.pool())
+            .await?;
+        self.bucket(owner, name).await?.ok_or(CatalogError::Conflict)
+    }
+
     /// The owner's buckets, by name.
     pub async fn buckets(&self, owner: UserId) -> Result<Vec<Bucket>, CatalogError> {
         let rows = sqlx::query("SELECT id, owner_id, name, created_at FROM buckets WHERE owner_id = $1 ORDER BY name")

@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
+use super::objects::{json_map, to_json};
 use super::{col, now_ms, Catalog, CatalogError};
+use crate::checksum::{ChecksumAlgorithm, ChecksumType, UploadChecksum};
 use crate::domain::{BackingKey, UserId, VersionId};
 
 /// A multipart upload that was created and not yet completed or aborted.
@@ -18,6 +20,8 @@ pub struct MultipartUpload {
     pub content_type: Option<String>,
     pub user_metadata: BTreeMap<String, String>,
     pub headers: BTreeMap<String, String>,
+    /// The additional checksum the object gets, chosen at creation.
+    pub checksum: Option<UploadChecksum>,
     pub created_at: i64,
 }
 
@@ -34,6 +38,7 @@ pub struct NewMultipartUpload {
     pub content_type: Option<String>,
     pub user_metadata: BTreeMap<String, String>,
     pub headers: BTreeMap<String, String>,
+    pub checksum: Option<UploadChecksum>,
 }
 
 /// One uploaded part.
@@ -45,17 +50,28 @@ pub struct MultipartPart {
     pub etag: String,
     /// The backend's ETag for the part, needed to complete there.
     pub backend_etag: String,
+    /// The part's additional checksums (base64) by algorithm key (`sha256`…).
+    pub checksums: BTreeMap<String, String>,
     pub created_at: i64,
 }
 
 const UPLOAD_COLUMNS: &str = "upload_id, owner_id, bucket_id, key, version_id, backing_key, backend_upload_id, \
-    content_type, user_metadata, headers, created_at";
+    content_type, user_metadata, headers, checksum_algorithm, checksum_type, created_at";
+
+fn checksum_from_row(row: &sqlx::any::AnyRow) -> Result<Option<UploadChecksum>, CatalogError> {
+    let algorithm: Option<String> = col(row, "checksum_algorithm")?;
+    let kind: Option<String> = col(row, "checksum_type")?;
+    let corrupt = |e: crate::checksum::ChecksumError| CatalogError::Corrupt(format!("checksum: {e}"));
+    match (algorithm, kind) {
+        (Some(a), Some(k)) => Ok(Some(UploadChecksum {
+            algorithm: ChecksumAlgorithm::parse(&a).map_err(corrupt)?,
+            kind: ChecksumType::parse(&k).map_err(corrupt)?,
+        })),
+        _ => Ok(None),
+    }
+}
 
 fn upload_from_row(row: &sqlx::any::AnyRow) -> Result<MultipartUpload, CatalogError> {
-    let json = |name: &str| -> Result<BTreeMap<String, String>, CatalogError> {
-        let raw: String = col(row, name)?;
-        serde_json::from_str(&raw).map_err(|e| CatalogError::Corrupt(format!("{name}: {e}")))
-    };
     Ok(MultipartUpload {
         upload_id: col(row, "upload_id")?,
         owner: UserId(col(row, "owner_id")?),
@@ -65,8 +81,9 @@ fn upload_from_row(row: &sqlx::any::AnyRow) -> Result<MultipartUpload, CatalogEr
         backing_key: BackingKey::from_catalog(col(row, "backing_key")?),
         backend_upload_id: col(row, "backend_upload_id")?,
         content_type: col(row, "content_type")?,
-        user_metadata: json("user_metadata")?,
-        headers: json("headers")?,
+        user_metadata: json_map(row, "user_metadata")?,
+        headers: json_map(row, "headers")?,
+        checksum: checksum_from_row(row)?,
         created_at: col(row, "created_at")?,
     })
 }
@@ -75,8 +92,8 @@ impl Catalog {
     pub async fn create_multipart_upload(&self, new: &NewMultipartUpload) -> Result<MultipartUpload, CatalogError> {
         let row = sqlx::query(&format!(
             "INSERT INTO multipart_uploads (upload_id, owner_id, bucket_id, key, version_id, backing_key, \
-             backend_upload_id, content_type, user_metadata, created_at, headers) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {UPLOAD_COLUMNS}"
+             backend_upload_id, content_type, user_metadata, created_at, headers, checksum_algorithm, checksum_type) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING {UPLOAD_COLUMNS}"
         ))
         .bind(&new.upload_id)
         .bind(new.owner.0)
@@ -86,9 +103,11 @@ impl Catalog {
         .bind(new.backing_key.as_str())
         .bind(&new.backend_upload_id)
         .bind(new.content_type.clone())
-        .bind(serde_json::to_string(&new.user_metadata).unwrap_or_else(|_| "{}".into()))
+        .bind(to_json(&new.user_metadata))
         .bind(now_ms())
-        .bind(serde_json::to_string(&new.headers).unwrap_or_else(|_| "{}".into()))
+        .bind(to_json(&new.headers))
+        .bind(new.checksum.map(|c| c.algorithm.as_str()))
+        .bind(new.checksum.map(|c| c.kind.as_str()))
         .fetch_one(self.pool())
         .await?;
         upload_from_row(&row)
@@ -115,9 +134,10 @@ impl Catalog {
     /// Records a part, replacing an earlier upload of the same part number.
     pub async fn put_multipart_part(&self, upload_id: &str, part: &MultipartPart) -> Result<(), CatalogError> {
         sqlx::query(
-            "INSERT INTO multipart_parts (upload_id, part_number, size, etag, backend_etag, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (upload_id, part_number) DO UPDATE SET \
-             size = excluded.size, etag = excluded.etag, backend_etag = excluded.backend_etag, created_at = excluded.created_at",
+            "INSERT INTO multipart_parts (upload_id, part_number, size, etag, backend_etag, created_at, checksums) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (upload_id, part_number) DO UPDATE SET \
+             size = excluded.size, etag = excluded.etag, backend_etag = excluded.backend_etag, \
+             created_at = excluded.created_at, checksums = excluded.checksums",
         )
         .bind(upload_id)
         .bind(i64::from(part.part_number))
@@ -125,6 +145,7 @@ impl Catalog {
         .bind(&part.etag)
         .bind(&part.backend_etag)
         .bind(part.created_at)
+        .bind(to_json(&part.checksums))
         .execute(self.pool())
         .await?;
         Ok(())
@@ -138,7 +159,7 @@ impl Catalog {
         limit: i64,
     ) -> Result<Vec<MultipartPart>, CatalogError> {
         let rows = sqlx::query(
-            "SELECT part_number, size, etag, backend_etag, created_at FROM multipart_parts \
+            "SELECT part_number, size, etag, backend_etag, created_at, checksums FROM multipart_parts \
              WHERE upload_id = $1 AND part_number > $2 ORDER BY part_number LIMIT $3",
         )
         .bind(upload_id)
@@ -155,6 +176,7 @@ impl Catalog {
                     size: size.max(0) as u64,
                     etag: col(row, "etag")?,
                     backend_etag: col(row, "backend_etag")?,
+                    checksums: json_map(row, "checksums")?,
                     created_at: col(row, "created_at")?,
                 })
             })

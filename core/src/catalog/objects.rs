@@ -109,7 +109,7 @@ pub(super) const COLUMNS: &str = "o.id, o.owner_id, o.bucket_id, b.name AS bucke
     o.content_type, o.user_metadata, o.headers, o.checksums, o.original_filename, o.tier, o.hot_key, o.cold_key, o.created_at, \
     o.tiered_at, o.tiering_attempts, o.tiering_error";
 
-fn json_map(row: &AnyRow, name: &str) -> Result<BTreeMap<String, String>, CatalogError> {
+pub(super) fn json_map(row: &AnyRow, name: &str) -> Result<BTreeMap<String, String>, CatalogError> {
     let raw: String = col(row, name)?;
     serde_json::from_str(&raw).map_err(|e| CatalogError::Corrupt(format!("{name}: {e}")))
 }
@@ -142,7 +142,7 @@ pub(super) fn object_from_row(row: &AnyRow) -> Result<CatalogObject, CatalogErro
     })
 }
 
-fn to_json(map: &BTreeMap<String, String>) -> String {
+pub(super) fn to_json(map: &BTreeMap<String, String>) -> String {
     serde_json::to_string(map).unwrap_or_else(|_| "{}".to_string())
 }
 
