@@ -468,7 +468,7 @@ fn tier_from_raw(key: &str, raw: RawTier, default_root: &Path) -> Result<TierSet
                 secret_access_key: raw.secret_access_key,
                 backend_storage_class: raw.backend_storage_class,
                 part_size,
-                overlap_bytes: raw.overlap_bytes.unwrap_or(2 * part_size),
+                overlap_bytes: raw.overlap_bytes.unwrap_or(part_size),
                 create_bucket: raw.create_bucket,
             }))
         }
