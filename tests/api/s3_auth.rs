@@ -12,7 +12,7 @@ use tiergate_core::catalog::now_ms;
 use tiergate_core::domain::UserId;
 use tiergate_core::identity::DerivedKey;
 
-use crate::helpers::TestApp;
+use crate::helpers::{CatalogChoice, S3Target, TestApp};
 
 async fn error_code(res: reqwest::Response) -> (u16, String) {
     let status = res.status().as_u16();
@@ -269,4 +269,62 @@ async fn sts_assume_role_with_web_identity_gives_working_credentials() {
         .await
         .unwrap();
     assert_eq!(res.status(), 400);
+}
+
+/// On Postgres each process remembers which long-lived keys are active, so that checking one
+/// is not a query per request. A key revoked through one process stops working on another
+/// as soon as the revocation's notification reaches it, and on the revoking process at once.
+#[tokio::test]
+async fn a_key_revoked_through_one_process_stops_working_on_the_others() {
+    let Some(app) = TestApp::builder().catalog(CatalogChoice::Postgres).spawn().await else { return };
+    // A second process: its own core, key cache and gateway, on the same catalog and tiers.
+    let other = tiergate_core::Core::open((*app.core.settings).clone()).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let other_gateway = format!("http://{}", listener.local_addr().unwrap());
+    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(tiergate_gateway::serve(other, listener, async move {
+        let _ = stopped.await;
+    }));
+
+    let user = app.user().await;
+    let key: Value = app
+        .api
+        .post(app.url("/api/keys"))
+        .bearer_auth(&user.token)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (access, secret) = (key["access_key_id"].as_str().unwrap(), key["secret_access_key"].as_str().unwrap());
+    let here = app.s3_with(access, secret);
+    let there = S3Target { endpoint: other_gateway, access_key: access.into(), secret_key: secret.into() }.client();
+    // Both processes have checked the key, and remember it as active.
+    for _ in 0..2 {
+        here.list_buckets().send().await.unwrap();
+        there.list_buckets().send().await.unwrap();
+    }
+
+    let id = key["id"].as_i64().unwrap();
+    assert_eq!(app.delete(&format!("/api/keys/{id}"), &user.token).await.status(), StatusCode::NO_CONTENT);
+    let e = here.list_buckets().send().await.unwrap_err();
+    assert_eq!(sdk_code(&e.into_service_error()), "InvalidAccessKeyId");
+    // The other process hears of it through the catalog; wait for that (not for a time).
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        match there.list_buckets().send().await {
+            Err(e) => {
+                assert_eq!(sdk_code(&e.into_service_error()), "InvalidAccessKeyId");
+                break;
+            }
+            Ok(_) => {
+                assert!(std::time::Instant::now() < deadline, "the other process never heard of the revocation");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    }
+    // And it stays refused there.
+    assert!(there.list_buckets().send().await.is_err());
 }

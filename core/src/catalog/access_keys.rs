@@ -2,7 +2,8 @@
 
 use sqlx::Row;
 
-use super::{col, now_ms, Catalog, CatalogError};
+use super::key_cache::REVOKED_CHANNEL;
+use super::{col, now_ms, Catalog, CatalogError, CatalogKind};
 use crate::domain::UserId;
 use crate::identity::DerivedKey;
 
@@ -76,25 +77,44 @@ impl Catalog {
         rows.iter().map(key_from_row).collect()
     }
 
-    /// Revokes the user's key `id`; false when they have no such key.
+    /// Revokes the user's key `id`; false when they have no such key. Every process sharing the
+    /// catalog hears of it (see `key_cache`).
     pub async fn revoke_access_key(&self, user: UserId, id: i64) -> Result<bool, CatalogError> {
+        let mut tx = self.pool().begin().await?;
         let done =
             sqlx::query("UPDATE access_keys SET revoked_at = COALESCE(revoked_at, $3) WHERE id = $1 AND user_id = $2")
                 .bind(id)
                 .bind(user.0)
                 .bind(now_ms())
-                .execute(self.pool())
+                .execute(&mut *tx)
                 .await?;
+        if done.rows_affected() > 0 && self.kind() == CatalogKind::Postgres {
+            // Delivered when the transaction commits.
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(REVOKED_CHANNEL)
+                .bind(format!("{}:{id}", user.0))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        self.keys.forget(user, id);
         Ok(done.rows_affected() > 0)
     }
 
     /// Whether the long-lived key with this serial still works for this user.
     pub async fn access_key_active(&self, user: UserId, serial: i64) -> Result<bool, CatalogError> {
+        let generation = match self.keys.known_active(user, serial) {
+            Ok(()) => return Ok(true),
+            Err(generation) => generation,
+        };
         let row = sqlx::query("SELECT id FROM access_keys WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL")
             .bind(serial)
             .bind(user.0)
             .fetch_optional(self.pool())
             .await?;
+        if row.is_some() {
+            self.keys.remember(user, serial, generation);
+        }
         Ok(row.is_some())
     }
 }

@@ -48,6 +48,10 @@ impl Catalog {
     /// The owner's bucket of that name, created when missing (as the default bucket is when
     /// the user deleted it); two callers racing to create it get the same bucket.
     pub async fn bucket_or_create(&self, owner: UserId, name: &BucketName) -> Result<Bucket, CatalogError> {
+        // Read first: the bucket nearly always exists, and a read costs less than an insert.
+        if let Some(bucket) = self.bucket(owner, name).await? {
+            return Ok(bucket);
+        }
         sqlx::query("INSERT INTO buckets (owner_id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (owner_id, name) DO NOTHING")
             .bind(owner.0)
             .bind(name.as_str())

@@ -7,6 +7,7 @@
 mod access_keys;
 mod buckets;
 mod gc;
+mod key_cache;
 mod multipart;
 mod objects;
 mod tiering;
@@ -74,6 +75,7 @@ pub enum CatalogKind {
 pub struct Catalog {
     pool: AnyPool,
     kind: CatalogKind,
+    keys: std::sync::Arc<key_cache::KeyCache>,
 }
 
 /// Now, in the catalog's unit: Unix milliseconds.
@@ -117,7 +119,11 @@ impl Catalog {
             })
             .connect_with(options)
             .await?;
-        Ok(Self { pool, kind })
+        let keys = match &settings.url {
+            CatalogUrl::Postgres(url) => key_cache::KeyCache::listening(url.to_string()),
+            CatalogUrl::Sqlite(_) => key_cache::KeyCache::disabled(),
+        };
+        Ok(Self { pool, kind, keys })
     }
 
     pub fn kind(&self) -> CatalogKind {
