@@ -109,6 +109,14 @@ pub(super) const COLUMNS: &str = "o.id, o.owner_id, o.bucket_id, b.name AS bucke
     o.content_type, o.user_metadata, o.headers, o.checksums, o.original_filename, o.tier, o.hot_key, o.cold_key, o.created_at, \
     o.tiered_at, o.tiering_attempts, o.tiering_error";
 
+/// [`COLUMNS`] as an INSERT's RETURNING clause gives them (no join there).
+fn inserted_columns() -> String {
+    COLUMNS.replace("o.", "objects.").replace(
+        "b.name AS bucket_name",
+        "(SELECT b.name FROM buckets b WHERE b.id = objects.bucket_id) AS bucket_name",
+    )
+}
+
 pub(super) fn json_map(row: &AnyRow, name: &str) -> Result<BTreeMap<String, String>, CatalogError> {
     let raw: String = col(row, name)?;
     serde_json::from_str(&raw).map_err(|e| CatalogError::Corrupt(format!("{name}: {e}")))
@@ -196,12 +204,13 @@ impl Catalog {
         loop {
             // A fresh key: one statement, committed on its own. On Postgres a concurrent insert
             // of the same key makes this wait for it and then see the conflict.
-            let inserted = sqlx::query(
+            let inserted = sqlx::query(&format!(
                 "INSERT INTO objects (owner_id, bucket_id, key, version_id, size, etag, content_type, user_metadata, \
                  checksums, original_filename, tier, hot_key, created_at, headers, display_name) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'hot', $11, $12, $13, $14) \
-                 ON CONFLICT (bucket_id, key) DO NOTHING RETURNING id",
-            )
+                 ON CONFLICT (bucket_id, key) DO NOTHING RETURNING {}",
+                inserted_columns()
+            ))
             .bind(new.owner.0)
             .bind(new.bucket_id)
             .bind(&new.key)
@@ -219,10 +228,7 @@ impl Catalog {
             .fetch_optional(self.pool())
             .await?;
             if let Some(row) = inserted {
-                let id: i64 = row.try_get("id")?;
-                // Gone only if a delete came in between: the write lost that race, as if it
-                // had been refused (its bytes are already queued for collection by the delete).
-                return self.object_by_id(id).await?.ok_or(CatalogError::Conflict);
+                return object_from_row(&row);
             }
             let mut tx = self.pool().begin().await?;
             // An overwrite: lock the current row (a no-op update), learn its backing keys,
