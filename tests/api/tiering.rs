@@ -8,6 +8,8 @@ use futures::future::BoxFuture;
 use reqwest::StatusCode;
 use serde_json::Value;
 use tiergate_core::catalog::CatalogObject;
+use tiergate_core::domain::{BucketName, Tier, UserId};
+use tiergate_core::storage::PutOptions;
 use tiergate_tiering::{run_pass, PassError, PassHooks, PassOptions};
 
 use crate::helpers::{random_bytes, CatalogChoice, HotChoice, MinioProcess, TestApp};
@@ -272,4 +274,52 @@ async fn run_records_and_the_rest_api() {
     assert_eq!(summary["cold"]["objects"], 1);
     assert_eq!(summary["last_run"]["id"], run_id);
     assert_eq!(app.get("/api/tiering/runs/424242", &admin).await.status(), StatusCode::NOT_FOUND);
+}
+
+/// A hot copy that no longer holds the bytes the catalog recorded (bit rot, or someone writing
+/// into the tier behind Tiergate's back) is never moved: the cold tier's MD5 of the copy (or,
+/// on a folder, the pass's own) does not match the catalog's, the object stays hot with the
+/// reason, and the pass is `partial`.
+async fn a_hot_copy_with_other_bytes_is_not_moved(tier: HotChoice) {
+    let Some(app) = TestApp::builder().hot(tier).cold(tier).spawn().await else { return };
+    let user = app.user().await;
+    let s3 = app.s3(&user).await;
+    let original = random_bytes(64 * 1024);
+    s3.put_object().bucket("files").key("rotten").body(ByteStream::from(original.clone())).send().await.unwrap();
+    let me: Value = app.get("/api/auth/me", &user.token).await.json().await.unwrap();
+    let owner = UserId(me["user_id"].as_i64().unwrap());
+    let bucket = app.core.catalog.bucket(owner, &BucketName::parse("files").unwrap()).await.unwrap().unwrap();
+    let object = app.core.catalog.object(owner, bucket.id, "rotten").await.unwrap().unwrap();
+    let hot_key = object.hot_key.clone().unwrap();
+    // Same size, other bytes, written straight into the hot tier.
+    let mut rotten = original.clone();
+    rotten[1000] ^= 0xff;
+    app.core
+        .hot
+        .backend
+        .put(
+            &hot_key,
+            Box::pin(futures::stream::iter([Ok(rotten.into())])),
+            PutOptions { content_length: Some(original.len() as u64), ..PutOptions::default() },
+        )
+        .await
+        .unwrap();
+
+    let run = run_pass(&app.core, PassOptions::new("test")).await.unwrap();
+    assert_eq!((run.status.as_str(), run.moved, run.failed), ("partial", 0, 1), "{run:?}");
+    let failures = app.core.catalog.tiering_failures(run.id).await.unwrap();
+    assert!(failures[0].reason.contains("MD5"), "{:?}", failures[0].reason);
+    let after = app.core.catalog.object(owner, bucket.id, "rotten").await.unwrap().unwrap();
+    assert_eq!(after.tier, Tier::Hot);
+    assert_eq!(after.version_id, object.version_id);
+}
+
+#[tokio::test]
+async fn a_hot_copy_with_other_bytes_is_not_moved_on_minio() {
+    a_hot_copy_with_other_bytes_is_not_moved(HotChoice::Minio).await;
+}
+
+#[tokio::test]
+async fn a_hot_copy_with_other_bytes_is_not_moved_on_folders() {
+    a_hot_copy_with_other_bytes_is_not_moved(HotChoice::Fs).await;
 }

@@ -118,6 +118,11 @@ pub trait StorageBackend: Send + Sync + fmt::Debug {
     /// a receipt whose MD5 [contradicts](PutReceipt::contradicts) its own deletes the object.
     async fn put(&self, key: &BackingKey, body: ByteStream, opts: PutOptions) -> Result<PutReceipt, StorageError>;
 
+    /// Whether a [`put`](Self::put) of `len` bytes gets a receipt with the stored bytes' MD5.
+    fn reports_md5(&self, _len: u64) -> bool {
+        false
+    }
+
     /// Streams the object, or the given range of it.
     async fn get(&self, key: &BackingKey, range: Option<ByteRange>) -> Result<ByteStream, StorageError>;
 

@@ -579,6 +579,11 @@ impl StorageBackend for S3Backend {
         Ok(())
     }
 
+    /// A single PUT's ETag is the MD5 of its body (on MinIO and AWS without SSE-KMS/SSE-C).
+    fn reports_md5(&self, len: u64) -> bool {
+        len <= self.multipart_threshold()
+    }
+
     async fn put(&self, key: &BackingKey, mut body: ByteStream, opts: PutOptions) -> Result<PutReceipt, StorageError> {
         let key = self.full_key(key)?;
         match opts.content_length {
