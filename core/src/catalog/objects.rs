@@ -73,7 +73,26 @@ pub struct NewObjectRow {
     pub hot_key: BackingKey,
 }
 
+type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
+
 impl NewObjectRow {
+    /// Binds what makes a version, in the order both the INSERT and the overwrite's UPDATE
+    /// name them (version_id … display_name).
+    fn bind_version<'q>(&'q self, query: AnyQuery<'q>, now: i64) -> AnyQuery<'q> {
+        query
+            .bind(self.version_id.as_str())
+            .bind(self.size as i64)
+            .bind(&self.etag)
+            .bind(self.content_type.clone())
+            .bind(to_json(&self.user_metadata))
+            .bind(to_json(&self.checksums))
+            .bind(self.original_filename.clone().map(String::into_bytes))
+            .bind(self.hot_key.as_str())
+            .bind(now)
+            .bind(to_json(&self.headers))
+            .bind(self.display_name())
+    }
+
     /// What people call the file, for sorting by name (NUL cannot be stored in Postgres text).
     fn display_name(&self) -> String {
         let name = self
@@ -204,29 +223,15 @@ impl Catalog {
         loop {
             // A fresh key: one statement, committed on its own. On Postgres a concurrent insert
             // of the same key makes this wait for it and then see the conflict.
-            let inserted = sqlx::query(&format!(
+            let sql = format!(
                 "INSERT INTO objects (owner_id, bucket_id, key, version_id, size, etag, content_type, user_metadata, \
                  checksums, original_filename, tier, hot_key, created_at, headers, display_name) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'hot', $11, $12, $13, $14) \
                  ON CONFLICT (bucket_id, key) DO NOTHING RETURNING {}",
                 inserted_columns()
-            ))
-            .bind(new.owner.0)
-            .bind(new.bucket_id)
-            .bind(&new.key)
-            .bind(new.version_id.as_str())
-            .bind(new.size as i64)
-            .bind(&new.etag)
-            .bind(new.content_type.clone())
-            .bind(to_json(&new.user_metadata))
-            .bind(to_json(&new.checksums))
-            .bind(new.original_filename.clone().map(String::into_bytes))
-            .bind(new.hot_key.as_str())
-            .bind(now)
-            .bind(to_json(&new.headers))
-            .bind(new.display_name())
-            .fetch_optional(self.pool())
-            .await?;
+            );
+            let query = sqlx::query(&sql).bind(new.owner.0).bind(new.bucket_id).bind(&new.key);
+            let inserted = new.bind_version(query, now).fetch_optional(self.pool()).await?;
             if let Some(row) = inserted {
                 return object_from_row(&row);
             }
@@ -249,27 +254,15 @@ impl Catalog {
             let id: i64 = old.try_get("id")?;
             enqueue_row_keys(&mut tx, old.try_get("hot_key")?, old.try_get("cold_key")?, "overwritten", gc_grace)
                 .await?;
-            sqlx::query(
+            let update = sqlx::query(
                 "UPDATE objects SET version_id = $2, size = $3, etag = $4, content_type = $5, user_metadata = $6, \
                  checksums = $7, original_filename = $8, tier = 'hot', hot_key = $9, cold_key = NULL, \
                  created_at = $10, tiered_at = NULL, tiering_attempts = 0, tiering_error = NULL, headers = $11, \
                  display_name = $12 \
                  WHERE id = $1",
             )
-            .bind(id)
-            .bind(new.version_id.as_str())
-            .bind(new.size as i64)
-            .bind(&new.etag)
-            .bind(new.content_type.clone())
-            .bind(to_json(&new.user_metadata))
-            .bind(to_json(&new.checksums))
-            .bind(new.original_filename.clone().map(String::into_bytes))
-            .bind(new.hot_key.as_str())
-            .bind(now)
-            .bind(to_json(&new.headers))
-            .bind(new.display_name())
-            .execute(&mut *tx)
-            .await?;
+            .bind(id);
+            new.bind_version(update, now).execute(&mut *tx).await?;
             let row = sqlx::query(&format!(
                 "SELECT {COLUMNS} FROM objects o JOIN buckets b ON b.id = o.bucket_id WHERE o.id = $1"
             ))
