@@ -236,35 +236,27 @@ impl Catalog {
     /// deleting that key right now (try the object again next pass).
     pub async fn register_tiering_intent(&self, cold_key: &BackingKey) -> Result<Option<i64>, CatalogError> {
         let now = now_ms();
-        let mut tx = self.pool().begin().await?;
+        // Two statements, no transaction: only the pass holding the lease makes intents, and a
+        // collector that claims the key in between is seen by the second one.
         sqlx::query(
             "DELETE FROM gc_queue WHERE tier = 'cold' AND backing_key = $1 AND (claimed_until IS NULL OR claimed_until < $2)",
         )
         .bind(cold_key.as_str())
         .bind(now)
-        .execute(&mut *tx)
+        .execute(self.pool())
         .await?;
-        let held: i64 = sqlx::query("SELECT COUNT(*) AS n FROM gc_queue WHERE tier = 'cold' AND backing_key = $1")
-            .bind(cold_key.as_str())
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("n")?;
-        if held > 0 {
-            tx.rollback().await?;
-            return Ok(None);
-        }
-        let id: i64 = sqlx::query(
-            "INSERT INTO gc_queue (tier, backing_key, reason, enqueued_at, not_before) VALUES ('cold', $1, $2, $3, $4) RETURNING id",
+        let row = sqlx::query(
+            "INSERT INTO gc_queue (tier, backing_key, reason, enqueued_at, not_before) \
+             SELECT 'cold', $1, $2, $3, $4 \
+             WHERE NOT EXISTS (SELECT 1 FROM gc_queue WHERE tier = 'cold' AND backing_key = $1) RETURNING id",
         )
         .bind(cold_key.as_str())
         .bind(INTENT)
         .bind(now)
         .bind(i64::MAX)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?;
-        tx.commit().await?;
-        Ok(Some(id))
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| r.try_get("id")).transpose().map_err(Into::into)
     }
 
     /// The copy will not be used: its intent becomes an ordinary, due deletion.
@@ -369,5 +361,38 @@ impl Catalog {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::{CatalogSettings, CatalogUrl};
+
+    #[tokio::test]
+    async fn an_intent_replaces_a_queued_deletion_but_not_one_a_collector_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/catalog.db?mode=rwc", dir.path().display());
+        let catalog =
+            Catalog::connect(&CatalogSettings { url: CatalogUrl::Sqlite(url), max_connections: 2 }).await.unwrap();
+        catalog.migrate().await.unwrap();
+        let key = BackingKey::from_catalog("user-1/v1-a.bin".into());
+
+        // An abandoned copy of the key is queued (due); the next intent takes its place.
+        let first = catalog.register_tiering_intent(&key).await.unwrap().unwrap();
+        catalog.abandon_tiering_intent(first, "a failed move").await.unwrap();
+        assert_eq!(catalog.gc_pending().await.unwrap(), 1);
+        let second = catalog.register_tiering_intent(&key).await.unwrap().unwrap();
+        assert_ne!(first, second);
+        assert_eq!(catalog.gc_pending().await.unwrap(), 1, "the queued deletion gave way to the intent");
+
+        // A collector that claimed the queued deletion is deleting the key: no intent now.
+        catalog.abandon_tiering_intent(second, "a failed move").await.unwrap();
+        let claimed = catalog.gc_claim(10, Duration::from_secs(60)).await.unwrap();
+        assert_eq!(claimed.len(), 1);
+        assert_eq!(catalog.register_tiering_intent(&key).await.unwrap(), None);
+        // Once it is done, the key is free again.
+        catalog.gc_done(claimed[0].id).await.unwrap();
+        assert!(catalog.register_tiering_intent(&key).await.unwrap().is_some());
     }
 }
