@@ -183,9 +183,8 @@ impl PassHooks for Meddler {
     }
 }
 
-#[tokio::test]
-async fn objects_overwritten_or_deleted_mid_move_are_never_switched_to_stale_bytes() {
-    let app = TestApp::spawn().await;
+async fn overwritten_or_deleted_mid_move(catalog: CatalogChoice, tier: HotChoice) {
+    let Some(app) = TestApp::builder().catalog(catalog).hot(tier).cold(tier).spawn().await else { return };
     let user = app.user().await;
     let s3 = app.s3(&user).await;
     for key in ["overwritten", "deleted", "calm"] {
@@ -206,6 +205,16 @@ async fn objects_overwritten_or_deleted_mid_move_are_never_switched_to_stale_byt
     // The orphaned cold copies are collected: only "calm" is in the cold tier.
     app.wait_for_gc().await;
     assert_eq!(app.cold_objects().await.len(), 1, "{:?}", app.cold_objects().await);
+}
+
+#[tokio::test]
+async fn objects_overwritten_or_deleted_mid_move_are_never_switched_to_stale_bytes() {
+    overwritten_or_deleted_mid_move(CatalogChoice::Sqlite, HotChoice::Fs).await;
+}
+
+#[tokio::test]
+async fn objects_overwritten_or_deleted_mid_move_on_postgres_and_minio() {
+    overwritten_or_deleted_mid_move(CatalogChoice::Postgres, HotChoice::Minio).await;
 }
 
 #[tokio::test]
