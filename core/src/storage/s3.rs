@@ -33,7 +33,8 @@ use super::{
 use crate::domain::BackingKey;
 use crate::settings::S3TierSettings;
 
-/// The largest object S3 takes in one PUT.
+/// The largest object S3 takes in one PUT; a body of known length above it goes up as a
+/// multipart upload of streamed parts.
 const MAX_SINGLE_PUT: u64 = 5 * 1024 * 1024 * 1024;
 
 /// Bytes as semaphore permits of 1 KiB, rounded up.
@@ -377,11 +378,6 @@ impl S3Backend {
         Ok(())
     }
 
-    /// Bodies of a known length above this go up as a multipart upload of streamed parts.
-    fn multipart_threshold(&self) -> u64 {
-        MAX_SINGLE_PUT
-    }
-
     /// A body of known length as a multipart upload whose parts stream straight from it:
     /// nothing is buffered, and each part's ETag is checked against its MD5.
     async fn put_multipart_streamed(
@@ -402,28 +398,13 @@ impl S3Backend {
                 let part_len = self.part_size.min(len - sent);
                 let part: ByteStream = Box::pin(PartStream { source: source.clone(), remaining: part_len });
                 let (hashed, md5) = hashing(part);
-                let out = self
-                    .client
-                    .upload_part()
-                    .bucket(&self.bucket)
-                    .key(key)
-                    .upload_id(&upload_id)
-                    .part_number(part_number)
-                    .content_length(part_len as i64)
-                    .body(sized_body(hashed, part_len))
-                    .send()
-                    .await
-                    .map_err(map_err)?;
+                let etag = self.send_part(key, &upload_id, part_number, sized_body(hashed, part_len), part_len).await?;
                 let part_md5 = take_md5(&md5);
-                if let Some(etag) = out.e_tag.as_deref().map(|e| e.trim_matches('"').to_ascii_lowercase()) {
-                    if etag.len() == 32 && etag != part_md5 {
-                        return Err(StorageError::Backend(format!(
-                            "part {part_number} stored other bytes than were sent"
-                        )));
-                    }
+                if etag_md5(etag.as_deref()).is_some_and(|stored| stored != part_md5) {
+                    return Err(StorageError::Backend(format!("part {part_number} stored other bytes than were sent")));
                 }
                 md5s.push(part_md5);
-                parts.push(CompletedPart::builder().part_number(part_number).set_e_tag(out.e_tag).build());
+                parts.push(CompletedPart::builder().part_number(part_number).set_e_tag(etag).build());
                 sent += part_len;
                 part_number += 1;
             }
@@ -483,14 +464,15 @@ impl S3Backend {
             .ok_or_else(|| StorageError::Backend("CreateMultipartUpload returned no upload id".into()))
     }
 
+    /// Sends one part of `len` bytes; returns the backend's ETag for it.
     async fn send_part(
         &self,
         key: &str,
         upload_id: &str,
         part_number: i32,
-        chunks: Vec<Bytes>,
-    ) -> Result<CompletedPart, StorageError> {
-        let (body, len) = chunks_body(chunks);
+        body: SdkByteStream,
+        len: u64,
+    ) -> Result<Option<String>, StorageError> {
         let out = self
             .client
             .upload_part()
@@ -503,7 +485,20 @@ impl S3Backend {
             .send()
             .await
             .map_err(map_err)?;
-        Ok(CompletedPart::builder().part_number(part_number).set_e_tag(out.e_tag).build())
+        Ok(out.e_tag)
+    }
+
+    /// Sends a buffered part.
+    async fn send_chunks(
+        &self,
+        key: &str,
+        upload_id: &str,
+        part_number: i32,
+        chunks: Vec<Bytes>,
+    ) -> Result<CompletedPart, StorageError> {
+        let (body, len) = chunks_body(chunks);
+        let etag = self.send_part(key, upload_id, part_number, body, len).await?;
+        Ok(CompletedPart::builder().part_number(part_number).set_e_tag(etag).build())
     }
 
     /// A body of unknown length as a multipart upload of buffered parts, `first` being the
@@ -524,7 +519,7 @@ impl S3Backend {
             let mut ended = false;
             loop {
                 let part_number = parts.len() as i32 + 1;
-                let send = self.send_part(key, &upload_id, part_number, std::mem::take(&mut part));
+                let send = self.send_chunks(key, &upload_id, part_number, std::mem::take(&mut part));
                 if ended {
                     parts.push(send.await?);
                     break;
@@ -581,13 +576,13 @@ impl StorageBackend for S3Backend {
 
     /// A single PUT's ETag is the MD5 of its body (on MinIO and AWS without SSE-KMS/SSE-C).
     fn reports_md5(&self, len: u64) -> bool {
-        len <= self.multipart_threshold()
+        len <= MAX_SINGLE_PUT
     }
 
     async fn put(&self, key: &BackingKey, mut body: ByteStream, opts: PutOptions) -> Result<PutReceipt, StorageError> {
         let key = self.full_key(key)?;
         match opts.content_length {
-            Some(len) if len > self.multipart_threshold() => self.put_multipart_streamed(&key, body, len, &opts).await,
+            Some(len) if len > MAX_SINGLE_PUT => self.put_multipart_streamed(&key, body, len, &opts).await,
             Some(0) => {
                 let body = read_empty(body).await?;
                 self.put_single(&key, body, 0, &opts).await
@@ -647,19 +642,9 @@ impl StorageBackend for S3Backend {
         body: ByteStream,
         content_length: u64,
     ) -> Result<BackendPart, StorageError> {
-        let out = self
-            .client
-            .upload_part()
-            .bucket(&self.bucket)
-            .key(self.full_key(key)?)
-            .upload_id(upload_id)
-            .part_number(part_number)
-            .content_length(content_length as i64)
-            .body(if content_length == 0 { read_empty(body).await? } else { sized_body(body, content_length) })
-            .send()
-            .await
-            .map_err(map_err)?;
-        Ok(BackendPart { part_number, etag: out.e_tag.unwrap_or_default() })
+        let body = if content_length == 0 { read_empty(body).await? } else { sized_body(body, content_length) };
+        let etag = self.send_part(&self.full_key(key)?, upload_id, part_number, body, content_length).await?;
+        Ok(BackendPart { part_number, etag: etag.unwrap_or_default() })
     }
 
     async fn complete_multipart(
