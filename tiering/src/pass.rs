@@ -2,7 +2,7 @@
 //! batches with bounded concurrency, verified, switched by compare-and-set, and only then is
 //! the hot copy let go (when configured). One pass at a time, across every process.
 
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -78,6 +78,13 @@ fn storage_failure(what: &str, e: StorageError) -> MoveFailure {
     MoveFailure { fatal: matches!(e, StorageError::Unavailable(_)), reason: format!("{what}: {e}") }
 }
 
+/// How a copy's bytes are proved: by the MD5 the catalog has (compared with what the cold tier
+/// reports), or by hashing them on the way.
+enum CopyCheck {
+    Known(String),
+    Hashed(Meter),
+}
+
 async fn move_object(
     core: &Core,
     object: &CatalogObject,
@@ -124,7 +131,7 @@ async fn copy_and_verify(
     hot_key: &tiergate_core::domain::BackingKey,
     cold_key: &tiergate_core::domain::BackingKey,
 ) -> Result<Option<u64>, MoveFailure> {
-    let body = match core.hot.backend.get(hot_key, None).await {
+    let mut body = match core.hot.backend.get(hot_key, None).await {
         Ok(body) => body,
         Err(StorageError::NotFound) => {
             let now = core.catalog.object(object.owner, object.bucket_id, &object.key).await?;
@@ -145,18 +152,18 @@ async fn copy_and_verify(
     };
     // When the catalog has the object's MD5 and the cold tier reports the MD5 of what it
     // stored, comparing the two proves the copy: the bytes need not be hashed here too.
-    let known = object.checksums.get("md5").filter(|_| core.cold.backend.reports_md5(object.size)).cloned();
-    let (body, meter) = match known {
-        Some(_) => (body, None),
+    let check = match object.checksums.get("md5").filter(|_| core.cold.backend.reports_md5(object.size)) {
+        Some(known) => CopyCheck::Known(known.clone()),
         None => {
-            let (body, meter) = Meter::wrap(body, None);
-            (body, Some(meter))
+            let (metered, meter) = Meter::wrap(body, None);
+            body = metered;
+            CopyCheck::Hashed(meter)
         }
     };
     let receipt =
         core.cold.backend.put(cold_key, body, opts).await.map_err(|e| storage_failure("writing the cold copy", e))?;
-    let md5 = match (meter, known) {
-        (Some(meter), _) => {
+    let md5 = match check {
+        CopyCheck::Hashed(meter) => {
             let measured = meter.finish().await;
             let (read, md5) = (measured.bytes, measured.md5.map(hex::encode));
             let Some(md5) = md5.filter(|_| read == object.size) else {
@@ -172,13 +179,12 @@ async fn copy_and_verify(
             }
             md5
         }
-        (None, Some(known)) => {
+        CopyCheck::Known(known) => {
             if receipt.md5.is_none() {
                 return Err(MoveFailure { reason: "the cold tier reported no MD5 of the copy".into(), fatal: false });
             }
             known
         }
-        (None, None) => unreachable!("a body goes unhashed only when its MD5 is known"),
     };
     if receipt.size != object.size || receipt.contradicts(&md5) {
         return Err(MoveFailure {
@@ -283,16 +289,8 @@ pub async fn run_pass(core: &Core, options: PassOptions) -> Result<TieringRun, P
 }
 
 /// Stores the figures so far in the run record and tells the progress callback.
-async fn report(
-    core: &Core,
-    options: &PassOptions,
-    run: &mut TieringRun,
-    [moved, failed, bytes]: [&AtomicI64; 3],
-    done: i64,
-) -> Result<(), CatalogError> {
-    run.moved = moved.load(Ordering::Relaxed);
-    run.failed = failed.load(Ordering::Relaxed);
-    run.bytes_moved = bytes.load(Ordering::Relaxed);
+/// Stores the figures so far in the run record and tells the progress callback.
+async fn report(core: &Core, options: &PassOptions, run: &TieringRun, done: i64) -> Result<(), CatalogError> {
     core.catalog.update_tiering_run(run).await?;
     if let Some(progress) = &options.progress {
         progress(Progress {
@@ -321,10 +319,8 @@ async fn run_leased(
     } else if let Err(e) = core.cold.backend.check().await {
         Some(format!("the cold tier is unavailable: {e}"))
     } else {
-        let moved = AtomicI64::new(0);
-        let failed = AtomicI64::new(0);
-        let bytes = AtomicI64::new(0);
-        let done = AtomicI64::new(0);
+        // The run record holds the counts as they go.
+        let mut done = 0;
         let mut fatal: Option<String> = None;
         // Candidates come in pages of `batch_size`; moves run `concurrency` at a time, and a
         // new one starts as soon as one ends, with no pause between pages.
@@ -351,11 +347,11 @@ async fn run_leased(
                 });
             }
             let Some((object, result)) = in_flight.next().await else { break };
-            let done = done.fetch_add(1, Ordering::Relaxed) + 1;
+            done += 1;
             match result {
                 Ok(Moved::Done(n)) => {
-                    moved.fetch_add(1, Ordering::Relaxed);
-                    bytes.fetch_add(n as i64, Ordering::Relaxed);
+                    run.moved += 1;
+                    run.bytes_moved += n as i64;
                     metrics().tiering_objects.with_label_values(&["moved"]).inc();
                     metrics().tiering_bytes.inc_by(n);
                 }
@@ -364,7 +360,7 @@ async fn run_leased(
                     metrics().tiering_objects.with_label_values(&["skipped"]).inc();
                 }
                 Err(failure) => {
-                    failed.fetch_add(1, Ordering::Relaxed);
+                    run.failed += 1;
                     metrics().tiering_objects.with_label_values(&["failed"]).inc();
                     tracing::warn!(object_id = object.id, bucket = %object.bucket, key = %object.key, reason = %failure.reason,
                         "object stays hot");
@@ -375,13 +371,13 @@ async fn run_leased(
                 }
             }
             if done % i64::from(settings.batch_size) == 0 {
-                report(core, options, &mut run, [&moved, &failed, &bytes], done).await?;
+                report(core, options, &run, done).await?;
             }
         }
         if lost.load(Ordering::SeqCst) {
             fatal.get_or_insert("the tiering lease was lost".to_string());
         }
-        report(core, options, &mut run, [&moved, &failed, &bytes], done.load(Ordering::Relaxed)).await?;
+        report(core, options, &run, done).await?;
         fatal
     };
 
