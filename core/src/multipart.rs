@@ -9,7 +9,7 @@ use md5::{Digest, Md5};
 use crate::catalog::{now_ms, Bucket, CatalogObject, MultipartPart, MultipartUpload, NewMultipartUpload, NewObjectRow};
 use crate::checksum::{ChecksumAlgorithm, UploadChecksum};
 use crate::domain::{BackingKey, ObjectKey, UserId, VersionId};
-use crate::objects::{backing_metadata_for, BodyCheck, Meter, WriteError};
+use crate::objects::{backing_metadata, BodyCheck, Meter, WriteError};
 use crate::storage::{BackendPart, ByteStream, PutOptions, StorageError};
 use crate::Core;
 
@@ -149,7 +149,7 @@ impl Core {
         let backing = BackingKey::for_write(owner, &version, key);
         let opts = PutOptions {
             content_type: content_type.clone(),
-            metadata: backing_metadata_for(owner, &bucket.name, key),
+            metadata: backing_metadata(owner, &bucket.name, key.as_str()),
             content_length: None,
         };
         let backend_upload_id = self.hot.backend.create_multipart(&backing, opts).await.map_err(storage)?;

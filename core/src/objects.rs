@@ -209,10 +209,6 @@ pub fn backing_metadata(owner: UserId, bucket: &str, key: &str) -> Vec<(String, 
     ]
 }
 
-pub(crate) fn backing_metadata_for(owner: UserId, bucket: &str, key: &ObjectKey) -> Vec<(String, String)> {
-    backing_metadata(owner, bucket, key.as_str())
-}
-
 impl Core {
     /// The tier that holds `tier`'s objects.
     pub fn tier(&self, tier: Tier) -> &StorageTier {
@@ -244,7 +240,7 @@ impl Core {
         let (metered, meter) = Meter::wrap(body, limit);
         let opts = PutOptions {
             content_type: write.content_type.clone(),
-            metadata: backing_metadata_for(write.owner, &write.bucket.name, &write.key),
+            metadata: backing_metadata(write.owner, &write.bucket.name, write.key.as_str()),
             content_length: write.content_length,
         };
         let put = self.hot.backend.put(&backing, metered, opts).await;
