@@ -31,6 +31,8 @@ PG_PASSWORD=tiergate
 
 MINIO_USER=tiergate
 MINIO_PASSWORD=tiergate-secret
+# name:base64 of 32 bytes; a test key, for test data only.
+MINIO_KMS_KEY=tiergate-test-key:dGllcmdhdGUtdGVzdC1rZXktMzItYnl0ZXMtbG9uZyE=
 HOT_PORT=9000
 HOT_CONSOLE_PORT=9001
 COLD_PORT=9100
@@ -379,7 +381,10 @@ launch_minio() {
     mkdir -p "$data" "$LOG_DIR" "$RUN_DIR"
     log "starting minio-$name on 127.0.0.1:$port (console :$console, data $data, log $logf)"
     printf '\n==== %s starting minio-%s ====\n' "$(date -u '+%F %T')" "$name" >>"$logf"
+    # A static KMS key lets tests store SSE-KMS objects, whose ETags are not MD5s; nothing is
+    # encrypted unless a request or a bucket's default encryption asks for it.
     MINIO_ROOT_USER=$MINIO_USER MINIO_ROOT_PASSWORD=$MINIO_PASSWORD \
+        MINIO_KMS_SECRET_KEY=$MINIO_KMS_KEY \
         MINIO_CI_CD=1 MINIO_UPDATE=off MINIO_BROWSER=on \
         setsid nohup "$MINIO_BIN" server \
         --address "127.0.0.1:$port" --console-address "127.0.0.1:$console" "$data" \

@@ -10,7 +10,7 @@ use crate::catalog::{now_ms, Bucket, CatalogObject, MultipartPart, MultipartUplo
 use crate::checksum::{ChecksumAlgorithm, UploadChecksum};
 use crate::domain::{BackingKey, ObjectKey, UserId, VersionId};
 use crate::objects::{backing_metadata, BodyCheck, Meter, WriteError};
-use crate::storage::{BackendPart, ByteStream, PutOptions, StorageError};
+use crate::storage::{BackendPart, ByteStream, PutOptions, Reported, StorageError};
 use crate::Core;
 
 /// The smallest part S3 accepts, except for the last one.
@@ -185,7 +185,12 @@ impl Core {
         expected_md5: Option<[u8; 16]>,
         check: Option<BodyCheck>,
     ) -> Result<MultipartPart, WriteError> {
-        let (metered, meter) = Meter::wrap(body, None);
+        // Hashed here only when the backend does not report the part's MD5 (its ETag).
+        let (metered, meter) = if self.hot.backend.reports(Some(content_length)) == Reported::Md5 {
+            Meter::counting(body, None)
+        } else {
+            Meter::hashing(body, None)
+        };
         let stored = self
             .hot
             .backend
@@ -194,24 +199,30 @@ impl Core {
         let measured = meter.finish().await;
         let stored = stored.map_err(storage)?;
         let size = measured.bytes;
-        let md5 = match measured.md5 {
-            Some(md5) if size == content_length => md5,
-            _ => return Err(WriteError::IncompleteBody { announced: content_length, got: size }),
+        if !measured.ended || size != content_length {
+            return Err(WriteError::IncompleteBody { announced: content_length, got: size });
+        }
+        let md5 = match (measured.md5.map(hex::encode), stored.md5.clone()) {
+            (Some(ours), Some(theirs)) if ours != theirs => {
+                return Err(storage(StorageError::Backend(format!(
+                    "the hot tier holds other bytes than were sent for part {part_number} (MD5 {theirs}, sent {ours})"
+                ))))
+            }
+            (Some(md5), _) | (None, Some(md5)) => md5,
+            (None, None) => {
+                return Err(storage(StorageError::Backend(format!(
+                    "the hot tier reported no MD5 of part {part_number}; send it again"
+                ))))
+            }
         };
         // A part that fails its checks is simply not recorded: completing the upload names
         // parts by the ETags we answered, so the backend's copy of it is never used.
-        if expected_md5.is_some_and(|expected| expected != md5) {
+        if expected_md5.is_some_and(|expected| hex::encode(expected) != md5) {
             return Err(WriteError::BadDigest);
         }
         let checksums = check.map(|check| check()).transpose()?.unwrap_or_default();
-        let part = MultipartPart {
-            part_number,
-            size,
-            etag: hex::encode(md5),
-            backend_etag: stored.etag,
-            checksums,
-            created_at: now_ms(),
-        };
+        let part =
+            MultipartPart { part_number, size, etag: md5, backend_etag: stored.etag, checksums, created_at: now_ms() };
         self.catalog.put_multipart_part(&upload.upload_id, &part).await?;
         Ok(part)
     }
@@ -260,8 +271,10 @@ impl Core {
             return Err(WriteError::EntityTooSmall(small.part_number));
         }
         let mut checksums = object_checksum(upload, &chosen, expected)?;
-        let parts: Vec<BackendPart> =
-            chosen.iter().map(|p| BackendPart { part_number: p.part_number, etag: p.backend_etag.clone() }).collect();
+        let parts: Vec<BackendPart> = chosen
+            .iter()
+            .map(|p| BackendPart { part_number: p.part_number, etag: p.backend_etag.clone(), md5: None })
+            .collect();
         self.hot
             .backend
             .complete_multipart(&upload.backing_key, &upload.backend_upload_id, parts)

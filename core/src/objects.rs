@@ -19,7 +19,9 @@ use url::Url;
 
 use crate::catalog::{Bucket, CatalogError, CatalogObject, NewObjectRow};
 use crate::domain::{BackingKey, ObjectKey, Tier, UserId, VersionId};
-use crate::storage::{ByteRange, ByteStream, PresignOverrides, PutOptions, StorageError, StorageTier};
+use crate::storage::{
+    ByteRange, ByteStream, PresignOverrides, PutOptions, PutReceipt, Reported, StorageError, StorageTier,
+};
 use crate::Core;
 
 /// Metadata names under which a backing object records where it belongs, so a store can be
@@ -77,6 +79,14 @@ pub enum WriteError {
     Catalog(#[from] CatalogError),
 }
 
+/// What is known of a stored body's bytes.
+struct StoredDigest {
+    /// Their MD5 (lowercase hex), unless they were stored in parts of unknown MD5.
+    md5: Option<String>,
+    /// The object's S3 ETag: the MD5, or a multipart ETag.
+    etag: String,
+}
+
 #[derive(Debug, Error)]
 pub enum ReadError {
     #[error("no such object")]
@@ -98,12 +108,12 @@ struct MeterState {
 /// Chunks queued for the hasher at most; a hasher that falls behind slows the body down.
 const HASH_QUEUE: usize = 16;
 
-/// Counts and hashes (MD5) a body as it streams, and cuts it off past a size limit. Hashing
-/// is the costliest thing done to every byte, so it runs on a task of its own, beside the
-/// transfer rather than in its way.
+/// Counts a body as it streams, cuts it off past a size limit, and hashes it (MD5) when no
+/// backend will. Hashing is the costliest thing done to every byte, so it runs on a task of
+/// its own, beside the transfer rather than in its way.
 pub struct Meter {
     state: Arc<Mutex<MeterState>>,
-    hasher: tokio::task::JoinHandle<[u8; 16]>,
+    hasher: Option<tokio::task::JoinHandle<[u8; 16]>>,
 }
 
 /// What a [`Meter`] measured of a body.
@@ -112,7 +122,9 @@ pub struct Measured {
     pub bytes: u64,
     /// The body went past the limit (and was cut off there).
     pub too_large: bool,
-    /// The MD5 of the whole body; `None` when the body did not reach its end.
+    /// The body was read to its end.
+    pub ended: bool,
+    /// The MD5 of the whole body, when it was hashed and read to its end.
     pub md5: Option<[u8; 16]>,
 }
 
@@ -124,8 +136,8 @@ struct MeteredBody {
 }
 
 impl Meter {
-    /// Wraps `body` to be measured; the returned stream is what to read instead.
-    pub fn wrap(body: ByteStream, limit: Option<u64>) -> (ByteStream, Meter) {
+    /// Wraps `body` to be counted and hashed; the returned stream is what to read instead.
+    pub fn hashing(body: ByteStream, limit: Option<u64>) -> (ByteStream, Meter) {
         let (feed, mut chunks) = futures::channel::mpsc::channel::<Bytes>(HASH_QUEUE);
         let hasher = tokio::spawn(async move {
             let mut md5 = Md5::new();
@@ -136,7 +148,14 @@ impl Meter {
         });
         let state = Arc::new(Mutex::new(MeterState::default()));
         let body = MeteredBody { inner: body, limit, state: state.clone(), feed: Some(feed) };
-        (Box::pin(body), Meter { state, hasher })
+        (Box::pin(body), Meter { state, hasher: Some(hasher) })
+    }
+
+    /// Wraps `body` to be counted only (the backend that stores it reports its MD5).
+    pub fn counting(body: ByteStream, limit: Option<u64>) -> (ByteStream, Meter) {
+        let state = Arc::new(Mutex::new(MeterState::default()));
+        let body = MeteredBody { inner: body, limit, state: state.clone(), feed: None };
+        (Box::pin(body), Meter { state, hasher: None })
     }
 
     /// What was measured; once the body has ended, waits for the hasher to catch up.
@@ -145,13 +164,15 @@ impl Meter {
             let st = self.state.lock().unwrap_or_else(|p| p.into_inner());
             (st.bytes, st.too_large, st.ended)
         };
-        let md5 = if ended {
-            self.hasher.await.ok()
-        } else {
-            self.hasher.abort();
-            None
+        let md5 = match self.hasher {
+            Some(hasher) if ended => hasher.await.ok(),
+            Some(hasher) => {
+                hasher.abort();
+                None
+            }
+            None => None,
         };
-        Measured { bytes, too_large, md5 }
+        Measured { bytes, too_large, ended, md5 }
     }
 }
 
@@ -237,7 +258,14 @@ impl Core {
             (Some(max), Some(len)) if len > max => return Err(WriteError::TooLarge { limit: max }),
             (max, _) => max,
         };
-        let (metered, meter) = Meter::wrap(body, limit);
+        // Each byte is hashed once: by the backend when it reports the MD5 (or, for a body it
+        // stores in parts, a multipart ETag, unless the client's Content-MD5 wants the MD5).
+        let hash = match self.hot.backend.reports(write.content_length) {
+            Reported::Md5 => false,
+            Reported::MultipartEtag => write.expected_md5.is_some(),
+            Reported::Nothing => true,
+        };
+        let (metered, meter) = if hash { Meter::hashing(body, limit) } else { Meter::counting(body, limit) };
         let opts = PutOptions {
             content_type: write.content_type.clone(),
             metadata: backing_metadata(write.owner, &write.bucket.name, write.key.as_str()),
@@ -261,21 +289,20 @@ impl Core {
                 return Err(WriteError::IncompleteBody { announced, got: size });
             }
         }
-        let Some(md5) = measured.md5 else {
+        if !measured.ended {
             self.discard(&backing).await;
             return Err(WriteError::Body(io::Error::new(io::ErrorKind::UnexpectedEof, "the body did not end")));
+        }
+        let digest = match self.stored_digest(&backing, &measured, receipt).await {
+            Ok(digest) => digest,
+            Err(e) => {
+                self.discard(&backing).await;
+                return Err(e);
+            }
         };
-        if write.expected_md5.is_some_and(|expected| expected[..] != md5[..]) {
+        if write.expected_md5.is_some_and(|expected| digest.md5 != Some(hex::encode(expected))) {
             self.discard(&backing).await;
             return Err(WriteError::BadDigest);
-        }
-        let md5_hex = hex::encode(md5);
-        if receipt.contradicts(&md5_hex) {
-            self.discard(&backing).await;
-            return Err(WriteError::Storage(StorageError::Backend(format!(
-                "the hot tier holds other bytes than were sent (MD5 {:?}, sent {md5_hex})",
-                receipt.md5
-            ))));
         }
         let mut checksums = match check.map(|check| check()).transpose() {
             Ok(sums) => sums.unwrap_or_default(),
@@ -284,14 +311,16 @@ impl Core {
                 return Err(e);
             }
         };
-        checksums.insert("md5".to_string(), md5_hex.clone());
+        if let Some(md5) = &digest.md5 {
+            checksums.insert("md5".to_string(), md5.clone());
+        }
         let row = NewObjectRow {
             owner: write.owner,
             bucket_id: write.bucket.id,
             key: write.key.as_str().to_string(),
             version_id: version,
             size,
-            etag: md5_hex.clone(),
+            etag: digest.etag,
             content_type: write.content_type,
             user_metadata: write.user_metadata,
             headers: write.headers,
@@ -304,6 +333,40 @@ impl Core {
             Err(e) => {
                 self.discard(&backing).await;
                 Err(e.into())
+            }
+        }
+    }
+
+    /// What is known of a body's bytes once stored: the MD5 we computed or the backend
+    /// reported (both, compared, when both are known), else the backend's multipart ETag. A
+    /// backend that reported neither, though it said it would (its ETags turned out not to be
+    /// MD5s), has its copy read back and hashed.
+    async fn stored_digest(
+        &self,
+        backing: &BackingKey,
+        measured: &Measured,
+        receipt: PutReceipt,
+    ) -> Result<StoredDigest, WriteError> {
+        let ours = measured.md5.map(hex::encode);
+        if let Some(ours) = &ours {
+            if receipt.contradicts(ours) {
+                return Err(WriteError::Storage(StorageError::Backend(format!(
+                    "the hot tier holds other bytes than were sent (MD5 {:?}, sent {ours})",
+                    receipt.md5
+                ))));
+            }
+        }
+        match (ours.or(receipt.md5), receipt.multipart_etag) {
+            (Some(md5), _) => Ok(StoredDigest { etag: md5.clone(), md5: Some(md5) }),
+            (None, Some(etag)) => Ok(StoredDigest { md5: None, etag }),
+            (None, None) => {
+                let mut stored = self.hot.backend.get(backing, None).await.map_err(WriteError::Storage)?;
+                let mut md5 = Md5::new();
+                while let Some(chunk) = stored.next().await {
+                    md5.update(&chunk.map_err(WriteError::Body)?);
+                }
+                let md5 = hex::encode(md5.finalize());
+                Ok(StoredDigest { etag: md5.clone(), md5: Some(md5) })
             }
         }
     }
@@ -424,10 +487,23 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_counting_meter_counts_and_sees_the_end_without_hashing() {
+        let (mut body, meter) = Meter::counting(chunks(&[b"12345", b"67890"]), Some(10));
+        while body.next().await.is_some() {}
+        let measured = meter.finish().await;
+        assert_eq!((measured.bytes, measured.too_large, measured.ended, measured.md5), (10, false, true, None));
+
+        let (mut body, meter) = Meter::counting(chunks(&[b"12345", b"67890", b"abc"]), Some(10));
+        while let Some(Ok(_)) = body.next().await {}
+        let measured = meter.finish().await;
+        assert!(measured.too_large && !measured.ended);
+    }
+
+    #[tokio::test]
     async fn the_meter_counts_and_hashes_what_streams_through() {
         // More chunks than the hasher's queue holds, so the body waits for it at times.
         let parts: Vec<&'static [u8]> = [b"hello ".as_slice(), b"world"].repeat(HASH_QUEUE * 3);
-        let (mut body, meter) = Meter::wrap(chunks(&parts), None);
+        let (mut body, meter) = Meter::hashing(chunks(&parts), None);
         let mut seen = Vec::new();
         while let Some(chunk) = body.next().await {
             seen.extend_from_slice(&chunk.unwrap());
@@ -440,7 +516,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_meter_cuts_off_past_the_limit_and_gives_no_md5_for_an_unfinished_body() {
-        let (mut body, meter) = Meter::wrap(chunks(&[b"12345", b"67890", b"abc"]), Some(8));
+        let (mut body, meter) = Meter::hashing(chunks(&[b"12345", b"67890", b"abc"]), Some(8));
         assert!(body.next().await.unwrap().is_ok());
         let err = body.next().await.unwrap().unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::FileTooLarge);
@@ -448,7 +524,7 @@ mod tests {
         assert!(measured.too_large);
         assert_eq!(measured.md5, None);
 
-        let (mut body, meter) = Meter::wrap(chunks(&[b"12345", b"67890"]), None);
+        let (mut body, meter) = Meter::hashing(chunks(&[b"12345", b"67890"]), None);
         assert!(body.next().await.unwrap().is_ok());
         assert_eq!(meter.finish().await.md5, None, "the body has not ended");
     }

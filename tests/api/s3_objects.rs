@@ -344,8 +344,19 @@ async fn multipart_postgres_minio() {
 }
 
 #[tokio::test]
-async fn checksum_and_digest_mismatches_are_bad_digest_and_leave_nothing() {
-    let app = TestApp::spawn().await;
+async fn checksum_and_digest_mismatches_are_bad_digest_and_leave_nothing_fs() {
+    checksum_and_digest_mismatches(HotChoice::Fs).await;
+}
+
+/// On MinIO the Content-MD5 is checked against the MD5 MinIO reports (its ETag), as Tiergate
+/// does not hash what MinIO does.
+#[tokio::test]
+async fn checksum_and_digest_mismatches_are_bad_digest_and_leave_nothing_minio() {
+    checksum_and_digest_mismatches(HotChoice::Minio).await;
+}
+
+async fn checksum_and_digest_mismatches(hot: HotChoice) {
+    let Some(app) = TestApp::builder().hot(hot).spawn().await else { return };
     let user = app.user().await;
     let s3 = app.s3(&user).await;
     let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
@@ -577,4 +588,130 @@ async fn parts_attributes_request_ids_and_bucket_pages() {
         s3.list_buckets().max_buckets(2).continuation_token(first.continuation_token().unwrap()).send().await.unwrap();
     assert_eq!(rest.buckets().iter().filter_map(|b| b.name()).collect::<Vec<_>>(), ["files"]);
     assert!(rest.continuation_token().is_none());
+}
+
+/// An app whose hot MinIO bucket encrypts every object with SSE-KMS.
+async fn app_with_sse_kms_hot_bucket() -> Option<TestApp> {
+    use aws_sdk_s3::types::{
+        ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
+        ServerSideEncryptionRule,
+    };
+    let app = TestApp::builder().hot(HotChoice::Minio).spawn().await?;
+    let (target, bucket) = app.hot_s3.clone().unwrap();
+    let by_default = ServerSideEncryptionByDefault::builder()
+        .sse_algorithm(ServerSideEncryption::AwsKms)
+        .kms_master_key_id("tiergate-test-key")
+        .build()
+        .unwrap();
+    let config = ServerSideEncryptionConfiguration::builder()
+        .rules(ServerSideEncryptionRule::builder().apply_server_side_encryption_by_default(by_default).build())
+        .build()
+        .unwrap();
+    target
+        .client()
+        .put_bucket_encryption()
+        .bucket(&bucket)
+        .server_side_encryption_configuration(config)
+        .send()
+        .await
+        .expect("SSE-KMS on the hot MinIO (scripts/services.sh starts it with MINIO_KMS_SECRET_KEY)");
+    Some(app)
+}
+
+/// A hot bucket whose ETags are not MD5s (SSE-KMS by default, as many AWS buckets are): the
+/// first answer that shows it has its object read back and hashed, and from then on Tiergate
+/// hashes bodies itself. Every object keeps its right ETag, bytes and Content-MD5 check, over
+/// S3 (single PUT, parts) and REST (in parts).
+#[tokio::test]
+async fn a_hot_bucket_whose_etags_are_not_md5s_still_gives_right_etags() {
+    let Some(app) = app_with_sse_kms_hot_bucket().await else { return };
+    let (target, bucket) = app.hot_s3.clone().unwrap();
+    let user = app.user().await;
+    let s3 = app.s3(&user).await;
+    let md5_hex = |b: &[u8]| hex::encode(<md5::Md5 as md5::Digest>::digest(b));
+
+    // The first PUT: MinIO's answer names SSE-KMS, so its ETag is not taken for the MD5.
+    let first = random_bytes(100_000);
+    let put = s3.put_object().bucket("files").key("first").body(ByteStream::from(first.clone())).send().await.unwrap();
+    assert_eq!(put.e_tag(), Some(format!("\"{}\"", md5_hex(&first)).as_str()));
+    let stored =
+        target.client().head_object().bucket(&bucket).key(app.hot_objects().await[0].clone()).send().await.unwrap();
+    assert_eq!(stored.server_side_encryption(), Some(&aws_sdk_s3::types::ServerSideEncryption::AwsKms));
+    assert_ne!(
+        stored.e_tag().map(|e| e.trim_matches('"').to_string()),
+        Some(md5_hex(&first)),
+        "MinIO's ETag is no MD5"
+    );
+
+    // From then on bodies are hashed on their way: a wrong Content-MD5 is still refused.
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let e = s3
+        .put_object()
+        .bucket("files")
+        .key("wrong")
+        .content_md5(b64(&[0u8; 16]))
+        .body(ByteStream::from_static(b"hello"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e.into_service_error()), "BadDigest");
+
+    // Parts, and a REST upload in parts (5 MiB parts here), get MD5-based ETags.
+    let parts = [random_bytes(5 * 1024 * 1024), random_bytes(1000)];
+    let upload = s3.create_multipart_upload().bucket("files").key("mp").send().await.unwrap();
+    let mut done = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        let n = i as i32 + 1;
+        let out = s3
+            .upload_part()
+            .bucket("files")
+            .key("mp")
+            .upload_id(upload.upload_id().unwrap())
+            .part_number(n)
+            .body(ByteStream::from(part.clone()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(out.e_tag(), Some(format!("\"{}\"", md5_hex(part)).as_str()));
+        done.push(CompletedPart::builder().part_number(n).e_tag(out.e_tag().unwrap()).build());
+    }
+    s3.complete_multipart_upload()
+        .bucket("files")
+        .key("mp")
+        .upload_id(upload.upload_id().unwrap())
+        .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(done)).build())
+        .send()
+        .await
+        .unwrap();
+    let whole = parts.concat();
+    assert!(body_of(s3.get_object().bucket("files").key("mp").send().await.unwrap()).await == whole);
+
+    let res = app.upload(&user.token, "big.bin", whole.clone()).await;
+    assert_eq!(res.status(), reqwest::StatusCode::CREATED);
+    let file: Value = res.json().await.unwrap();
+    assert_eq!(file["etag"], md5_hex(&whole), "hashed by Tiergate, so a plain MD5");
+    let key = file["filename"].as_str().unwrap();
+    assert!(body_of(s3.get_object().bucket("files").key(key).send().await.unwrap()).await == whole);
+}
+
+/// The same bucket, when the first request is a part: the part fails once (500, which SDKs
+/// retry), and the retry is hashed by Tiergate.
+#[tokio::test]
+async fn a_first_part_into_a_bucket_whose_etags_are_not_md5s_succeeds_on_retry() {
+    let Some(app) = app_with_sse_kms_hot_bucket().await else { return };
+    let user = app.user().await;
+    let s3 = app.s3(&user).await;
+    let part = random_bytes(1000);
+    let upload = s3.create_multipart_upload().bucket("files").key("mp").send().await.unwrap();
+    let out = s3
+        .upload_part()
+        .bucket("files")
+        .key("mp")
+        .upload_id(upload.upload_id().unwrap())
+        .part_number(1)
+        .body(ByteStream::from(part.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.e_tag(), Some(format!("\"{}\"", hex::encode(<md5::Md5 as md5::Digest>::digest(&part))).as_str()));
 }

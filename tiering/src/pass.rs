@@ -12,7 +12,7 @@ use thiserror::Error;
 use tiergate_core::catalog::{now_ms, CatalogError, CatalogObject, TieringRun};
 use tiergate_core::metrics::metrics;
 use tiergate_core::objects::{backing_metadata, Meter};
-use tiergate_core::storage::{PutOptions, StorageError};
+use tiergate_core::storage::{PutOptions, Reported, StorageError};
 use tiergate_core::Core;
 
 #[derive(Debug, Error)]
@@ -152,14 +152,15 @@ async fn copy_and_verify(
     };
     // When the catalog has the object's MD5 and the cold tier reports the MD5 of what it
     // stored, comparing the two proves the copy: the bytes need not be hashed here too.
-    let check = match object.checksums.get("md5").filter(|_| core.cold.backend.reports_md5(object.size)) {
-        Some(known) => CopyCheck::Known(known.clone()),
-        None => {
-            let (metered, meter) = Meter::wrap(body, None);
-            body = metered;
-            CopyCheck::Hashed(meter)
-        }
-    };
+    let check =
+        match object.checksums.get("md5").filter(|_| core.cold.backend.reports(Some(object.size)) == Reported::Md5) {
+            Some(known) => CopyCheck::Known(known.clone()),
+            None => {
+                let (metered, meter) = Meter::hashing(body, None);
+                body = metered;
+                CopyCheck::Hashed(meter)
+            }
+        };
     let receipt =
         core.cold.backend.put(cold_key, body, opts).await.map_err(|e| storage_failure("writing the cold copy", e))?;
     let md5 = match check {

@@ -15,7 +15,7 @@ use url::Url;
 
 use super::{
     validate_key, BackendPart, BackingObjectInfo, ByteRange, ByteStream, PresignOverrides, PutOptions, PutReceipt,
-    StorageBackend, StorageError,
+    Reported, StorageBackend, StorageError,
 };
 use crate::domain::BackingKey;
 
@@ -93,28 +93,23 @@ impl FsBackend {
         Ok(self.root.join(MULTIPART_DIR).join(upload_id))
     }
 
-    /// Streams `body` into a fresh temporary file, returning its path, length and, when asked
-    /// (a part's ETag), its MD5. Whole objects are hashed by the write path already.
-    async fn write_tmp(
-        &self,
-        mut body: ByteStream,
-        hash: bool,
-    ) -> Result<(PathBuf, u64, Option<[u8; 16]>), StorageError> {
+    /// Streams `body` into a fresh temporary file, returning its path, length and MD5. The
+    /// hashing of one chunk overlaps the write of the one before (tokio writes on a thread of
+    /// its own), and it is the only hashing the bytes get: the receipt reports it.
+    async fn write_tmp(&self, mut body: ByteStream) -> Result<(PathBuf, u64, [u8; 16]), StorageError> {
         let tmp = self.tmp_path();
         let result = async {
             let mut file = fs::File::create(&tmp).await.map_err(io_err)?;
-            let mut md5 = hash.then(Md5::new);
+            let mut md5 = Md5::new();
             let mut len = 0u64;
             while let Some(chunk) = body.next().await {
                 let chunk = chunk.map_err(StorageError::Body)?;
-                if let Some(md5) = md5.as_mut() {
-                    md5.update(&chunk);
-                }
+                md5.update(&chunk);
                 len += chunk.len() as u64;
                 file.write_all(&chunk).await.map_err(io_err)?;
             }
             file.sync_all().await.map_err(io_err)?;
-            Ok((len, md5.map(|m| m.finalize().into())))
+            Ok((len, md5.finalize().into()))
         }
         .await;
         match result {
@@ -147,6 +142,11 @@ impl StorageBackend for FsBackend {
         "fs"
     }
 
+    /// Everything written is hashed on its way to the file.
+    fn reports(&self, _len: Option<u64>) -> Reported {
+        Reported::Md5
+    }
+
     async fn check(&self) -> Result<(), StorageError> {
         let probe = self.tmp_path();
         fs::write(&probe, b"ok")
@@ -158,7 +158,7 @@ impl StorageBackend for FsBackend {
 
     async fn put(&self, key: &BackingKey, body: ByteStream, opts: PutOptions) -> Result<PutReceipt, StorageError> {
         let path = self.path_of(key)?;
-        let (tmp, len, _) = self.write_tmp(body, false).await?;
+        let (tmp, len, md5) = self.write_tmp(body).await?;
         if let Some(expected) = opts.content_length {
             if expected != len {
                 let _ = fs::remove_file(&tmp).await;
@@ -172,9 +172,7 @@ impl StorageBackend for FsBackend {
             let _ = fs::remove_file(&tmp).await;
             return Err(e);
         }
-        // No MD5: the caller hashed the body on its way here, and a local file holds what
-        // was written to it.
-        Ok(PutReceipt { size: len, md5: None })
+        Ok(PutReceipt { size: len, md5: Some(hex::encode(md5)), multipart_etag: None })
     }
 
     async fn get(&self, key: &BackingKey, range: Option<ByteRange>) -> Result<ByteStream, StorageError> {
@@ -239,7 +237,7 @@ impl StorageBackend for FsBackend {
         if fs::metadata(&dir).await.is_err() {
             return Err(StorageError::NotFound);
         }
-        let (tmp, len, md5) = self.write_tmp(body, true).await?;
+        let (tmp, len, md5) = self.write_tmp(body).await?;
         if len != content_length {
             let _ = fs::remove_file(&tmp).await;
             return Err(StorageError::Body(io::Error::new(
@@ -248,7 +246,8 @@ impl StorageBackend for FsBackend {
             )));
         }
         fs::rename(&tmp, dir.join(format!("{part_number:05}"))).await.map_err(io_err)?;
-        Ok(BackendPart { part_number, etag: hex::encode(md5.unwrap_or_default()) })
+        let md5 = hex::encode(md5);
+        Ok(BackendPart { part_number, etag: md5.clone(), md5: Some(md5) })
     }
 
     async fn complete_multipart(

@@ -54,14 +54,20 @@ pub struct PutOptions {
 }
 
 /// What a backend reports of a body it stored.
+///
+/// Every byte is hashed once, by whoever stores it: a backend that computes the MD5 of what it
+/// holds (MinIO and S3 do, for the ETag; the `fs` plugin does as it writes) reports it here,
+/// and the caller hashes only what no backend reports ([`StorageBackend::reports_md5`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PutReceipt {
     /// The bytes stored.
     pub size: u64,
     /// The MD5 (lowercase hex) of what the backend holds, when it reports one (the ETag of a
-    /// single S3 PUT). The caller hashed the body as it streamed and compares: hashing it here
-    /// too would cost a second pass over every byte.
+    /// single S3 PUT).
     pub md5: Option<String>,
+    /// The S3 ETag of an object the backend stored in parts (`md5-of-part-md5s-N`), built from
+    /// the MD5s it reported for each part. Set only when `md5` is not.
+    pub multipart_etag: Option<String>,
 }
 
 impl PutReceipt {
@@ -69,6 +75,17 @@ impl PutReceipt {
     pub fn contradicts(&self, md5_hex: &str) -> bool {
         self.md5.as_deref().is_some_and(|stored| stored != md5_hex)
     }
+}
+
+/// What a backend's [`PutReceipt`] reports of the bytes it stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reported {
+    /// Their MD5.
+    Md5,
+    /// Their MD5 when they fit one part, else a multipart ETag.
+    MultipartEtag,
+    /// Nothing: the caller hashes them.
+    Nothing,
 }
 
 /// What a backend knows of a stored object.
@@ -82,6 +99,8 @@ pub struct BackingObjectInfo {
 pub struct BackendPart {
     pub part_number: i32,
     pub etag: String,
+    /// The MD5 (lowercase hex) of the part's bytes, when the backend reports it.
+    pub md5: Option<String>,
 }
 
 /// Response header overrides for a presigned GET.
@@ -118,10 +137,11 @@ pub trait StorageBackend: Send + Sync + fmt::Debug {
     /// a receipt whose MD5 [contradicts](PutReceipt::contradicts) its own deletes the object.
     async fn put(&self, key: &BackingKey, body: ByteStream, opts: PutOptions) -> Result<PutReceipt, StorageError>;
 
-    /// Whether a [`put`](Self::put) of `len` bytes gets a receipt with the stored bytes' MD5.
-    fn reports_md5(&self, _len: u64) -> bool {
-        false
-    }
+    /// What the receipt of a [`put`](Self::put) of `len` bytes (`None`: unknown) will report
+    /// of them; for [`upload_part`](Self::upload_part), [`Reported::Md5`] means the part's MD5
+    /// is reported. A backend that learns it cannot (an S3 bucket whose ETags turn out not to be
+    /// MD5s) answers [`Reported::Nothing`] from then on.
+    fn reports(&self, len: Option<u64>) -> Reported;
 
     /// Streams the object, or the given range of it.
     async fn get(&self, key: &BackingKey, range: Option<ByteRange>) -> Result<ByteStream, StorageError>;

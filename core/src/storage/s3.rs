@@ -16,19 +16,19 @@ use aws_sdk_s3::config::{Region, StalledStreamProtectionConfig};
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream as SdkByteStream;
-use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, StorageClass};
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, ServerSideEncryption, StorageClass};
 use aws_sdk_s3::Client;
 use bytes::Bytes;
-use futures::{StreamExt, TryStreamExt};
+use futures::StreamExt;
 use http_body::{Frame, SizeHint};
-use md5::{Digest, Md5};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
 use url::Url;
 
 use super::{
     validate_key, BackendPart, BackingObjectInfo, ByteRange, ByteStream, PresignOverrides, PutOptions, PutReceipt,
-    StorageBackend, StorageError,
+    Reported, StorageBackend, StorageError,
 };
 use crate::domain::BackingKey;
 use crate::settings::S3TierSettings;
@@ -60,6 +60,10 @@ pub struct S3Backend {
     /// Permits, in KiB, for the second part buffer of an overlapped upload.
     overlap: Arc<Semaphore>,
     storage_class: Option<StorageClass>,
+    /// Whether this bucket's ETags are the MD5s of what it stores, as MinIO's and AWS's are
+    /// unless objects are encrypted with SSE-KMS or SSE-C. The first answer that shows
+    /// otherwise turns this off for good, and callers hash bodies themselves from then on.
+    etags_are_md5: AtomicBool,
 }
 
 fn map_err<E, R>(err: SdkError<E, R>) -> StorageError
@@ -192,20 +196,6 @@ fn sdk_stream_to_ours(body: SdkByteStream) -> ByteStream {
     )
 }
 
-type SharedMd5 = Arc<Mutex<Md5>>;
-
-/// Hashes a body as it streams, so what the backend says it stored can be checked.
-fn hashing(body: ByteStream) -> (ByteStream, SharedMd5) {
-    let md5: SharedMd5 = Arc::new(Mutex::new(Md5::new()));
-    let feed = md5.clone();
-    let stream = body.inspect_ok(move |chunk| feed.lock().unwrap_or_else(|p| p.into_inner()).update(chunk));
-    (Box::pin(stream), md5)
-}
-
-fn take_md5(md5: &SharedMd5) -> String {
-    hex::encode(std::mem::take(&mut *md5.lock().unwrap_or_else(|p| p.into_inner())).finalize())
-}
-
 /// The source of a streamed multipart upload, shared by the parts one after the other.
 struct PartSource {
     body: ByteStream,
@@ -254,7 +244,7 @@ impl futures::Stream for PartStream {
 async fn read_empty(mut body: ByteStream) -> Result<SdkByteStream, StorageError> {
     let (_, len, _) = fill(&mut body, 1).await?;
     if len > 0 {
-        return Err(StorageError::Body(io::Error::new(io::ErrorKind::InvalidData, "body longer than announced")));
+        return Err(longer_than_announced());
     }
     Ok(SdkByteStream::from_static(b""))
 }
@@ -311,6 +301,7 @@ impl S3Backend {
             part_size: settings.part_size,
             overlap: Arc::new(Semaphore::new(kib(settings.overlap_bytes) as usize)),
             storage_class: settings.backend_storage_class.as_deref().map(StorageClass::from),
+            etags_are_md5: AtomicBool::new(true),
         };
         if settings.create_bucket {
             backend.ensure_bucket().await?;
@@ -339,6 +330,30 @@ impl S3Backend {
         Ok(format!("{}{}", self.prefix, key.as_str()))
     }
 
+    /// The MD5 an answer's ETag gives of the bytes stored, unless the answer shows that this
+    /// bucket's ETags are something else (encrypted objects, or an ETag that is no MD5).
+    fn reported_md5(
+        &self,
+        etag: Option<&str>,
+        sse: Option<&ServerSideEncryption>,
+        sse_c: Option<&str>,
+    ) -> Option<String> {
+        let encrypted =
+            matches!(sse, Some(ServerSideEncryption::AwsKms | ServerSideEncryption::AwsKmsDsse)) || sse_c.is_some();
+        match etag_md5(etag).filter(|_| !encrypted) {
+            Some(md5) => Some(md5),
+            None => {
+                if self.etags_are_md5.swap(false, Ordering::Relaxed) {
+                    tracing::warn!(
+                        bucket = %self.bucket,
+                        "this bucket's ETags are not MD5s (encrypted objects?); Tiergate hashes bodies itself from now on"
+                    );
+                }
+                None
+            }
+        }
+    }
+
     fn metadata(opts: &PutOptions) -> Option<HashMap<String, String>> {
         (!opts.metadata.is_empty()).then(|| opts.metadata.iter().cloned().collect())
     }
@@ -363,23 +378,50 @@ impl S3Backend {
             .send()
             .await
             .map_err(map_err)?;
-        Ok(PutReceipt { size: len, md5: etag_md5(out.e_tag.as_deref()) })
+        let md5 =
+            self.reported_md5(out.e_tag.as_deref(), out.server_side_encryption.as_ref(), out.sse_customer_algorithm());
+        Ok(PutReceipt { size: len, md5, multipart_etag: None })
     }
 
-    /// Deletes what a multipart upload stored when its ETag shows other bytes than we sent.
-    async fn check_multipart_etag(&self, key: &str, etag: Option<&str>, expected: &str) -> Result<(), StorageError> {
-        let Some(etag) = etag.map(|e| e.trim_matches('"').to_ascii_lowercase()) else { return Ok(()) };
-        if etag.contains('-') && etag != expected {
-            let _ = self.client.delete_object().bucket(&self.bucket).key(key).send().await;
-            return Err(StorageError::Backend(format!(
-                "the backend holds other bytes than were sent (ETag {etag}, expected {expected})"
-            )));
+    /// Completes a multipart upload of `parts`. The receipt's ETag is built from the MD5s the
+    /// backend reported for the parts; an upload whose final ETag says otherwise (other parts
+    /// than ours) is deleted.
+    async fn finish_multipart(
+        &self,
+        key: &str,
+        upload_id: &str,
+        parts: Vec<BackendPart>,
+        size: u64,
+    ) -> Result<PutReceipt, StorageError> {
+        let multipart_etag = parts
+            .iter()
+            .map(|p| p.md5.as_deref())
+            .collect::<Option<Vec<&str>>>()
+            .map(|md5s| crate::multipart::multipart_etag(&md5s));
+        let done = self
+            .client
+            .complete_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(completed(parts))).build())
+            .send()
+            .await
+            .map_err(map_err)?;
+        let stored = done.e_tag.as_deref().map(|e| e.trim_matches('"').to_ascii_lowercase());
+        if let (Some(stored), Some(expected)) = (&stored, &multipart_etag) {
+            if stored.contains('-') && stored != expected {
+                let _ = self.client.delete_object().bucket(&self.bucket).key(key).send().await;
+                return Err(StorageError::Backend(format!(
+                    "the backend holds other bytes than were sent (ETag {stored}, expected {expected})"
+                )));
+            }
         }
-        Ok(())
+        Ok(PutReceipt { size, md5: None, multipart_etag })
     }
 
     /// A body of known length as a multipart upload whose parts stream straight from it:
-    /// nothing is buffered, and each part's ETag is checked against its MD5.
+    /// nothing is buffered.
     async fn put_multipart_streamed(
         &self,
         key: &str,
@@ -391,20 +433,12 @@ impl S3Backend {
         let source = Arc::new(Mutex::new(PartSource { body, leftover: None }));
         let result = async {
             let mut parts = Vec::new();
-            let mut md5s = Vec::new();
             let mut sent = 0u64;
             let mut part_number = 1;
             while sent < len {
                 let part_len = self.part_size.min(len - sent);
                 let part: ByteStream = Box::pin(PartStream { source: source.clone(), remaining: part_len });
-                let (hashed, md5) = hashing(part);
-                let etag = self.send_part(key, &upload_id, part_number, sized_body(hashed, part_len), part_len).await?;
-                let part_md5 = take_md5(&md5);
-                if etag_md5(etag.as_deref()).is_some_and(|stored| stored != part_md5) {
-                    return Err(StorageError::Backend(format!("part {part_number} stored other bytes than were sent")));
-                }
-                md5s.push(part_md5);
-                parts.push(CompletedPart::builder().part_number(part_number).set_e_tag(etag).build());
+                parts.push(self.send_part(key, &upload_id, part_number, sized_body(part, part_len), part_len).await?);
                 sent += part_len;
                 part_number += 1;
             }
@@ -412,34 +446,16 @@ impl S3Backend {
             let mut rest = {
                 let mut src = source.lock().unwrap_or_else(|p| p.into_inner());
                 if src.leftover.as_ref().is_some_and(|l| !l.is_empty()) {
-                    return Err(StorageError::Body(io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        "body longer than announced",
-                    )));
+                    return Err(longer_than_announced());
                 }
                 std::mem::replace(&mut src.body, Box::pin(futures::stream::empty()))
             };
             while let Some(item) = rest.next().await {
                 if !item.map_err(StorageError::Body)?.is_empty() {
-                    return Err(StorageError::Body(io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        "body longer than announced",
-                    )));
+                    return Err(longer_than_announced());
                 }
             }
-            let done = self
-                .client
-                .complete_multipart_upload()
-                .bucket(&self.bucket)
-                .key(key)
-                .upload_id(&upload_id)
-                .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
-                .send()
-                .await
-                .map_err(map_err)?;
-            let md5_refs: Vec<&str> = md5s.iter().map(String::as_str).collect();
-            self.check_multipart_etag(key, done.e_tag.as_deref(), &crate::multipart::multipart_etag(&md5_refs)).await?;
-            Ok(PutReceipt { size: len, md5: None })
+            self.finish_multipart(key, &upload_id, parts, len).await
         }
         .await;
         if result.is_err() {
@@ -464,7 +480,7 @@ impl S3Backend {
             .ok_or_else(|| StorageError::Backend("CreateMultipartUpload returned no upload id".into()))
     }
 
-    /// Sends one part of `len` bytes; returns the backend's ETag for it.
+    /// Sends one part of `len` bytes; returns the backend's ETag for it and the MD5 it reports.
     async fn send_part(
         &self,
         key: &str,
@@ -472,7 +488,7 @@ impl S3Backend {
         part_number: i32,
         body: SdkByteStream,
         len: u64,
-    ) -> Result<Option<String>, StorageError> {
+    ) -> Result<BackendPart, StorageError> {
         let out = self
             .client
             .upload_part()
@@ -485,7 +501,9 @@ impl S3Backend {
             .send()
             .await
             .map_err(map_err)?;
-        Ok(out.e_tag)
+        let md5 =
+            self.reported_md5(out.e_tag.as_deref(), out.server_side_encryption.as_ref(), out.sse_customer_algorithm());
+        Ok(BackendPart { part_number, etag: out.e_tag.unwrap_or_default(), md5 })
     }
 
     /// Sends a buffered part.
@@ -495,10 +513,9 @@ impl S3Backend {
         upload_id: &str,
         part_number: i32,
         chunks: Vec<Bytes>,
-    ) -> Result<CompletedPart, StorageError> {
+    ) -> Result<BackendPart, StorageError> {
         let (body, len) = chunks_body(chunks);
-        let etag = self.send_part(key, upload_id, part_number, body, len).await?;
-        Ok(CompletedPart::builder().part_number(part_number).set_e_tag(etag).build())
+        self.send_part(key, upload_id, part_number, body, len).await
     }
 
     /// A body of unknown length as a multipart upload of buffered parts, `first` being the
@@ -539,16 +556,7 @@ impl S3Backend {
                 part = next;
                 ended = end;
             }
-            self.client
-                .complete_multipart_upload()
-                .bucket(&self.bucket)
-                .key(key)
-                .upload_id(&upload_id)
-                .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
-                .send()
-                .await
-                .map_err(map_err)?;
-            Ok(PutReceipt { size: total, md5: None })
+            self.finish_multipart(key, &upload_id, parts, total).await
         }
         .await;
         if result.is_err() {
@@ -557,6 +565,15 @@ impl S3Backend {
         }
         result
     }
+}
+
+fn longer_than_announced() -> StorageError {
+    StorageError::Body(io::Error::new(io::ErrorKind::InvalidData, "body longer than announced"))
+}
+
+/// The parts of a multipart upload as CompleteMultipartUpload names them.
+fn completed(parts: Vec<BackendPart>) -> Vec<CompletedPart> {
+    parts.into_iter().map(|p| CompletedPart::builder().part_number(p.part_number).e_tag(p.etag).build()).collect()
 }
 
 #[async_trait]
@@ -574,9 +591,14 @@ impl StorageBackend for S3Backend {
         Ok(())
     }
 
-    /// A single PUT's ETag is the MD5 of its body (on MinIO and AWS without SSE-KMS/SSE-C).
-    fn reports_md5(&self, len: u64) -> bool {
-        len <= MAX_SINGLE_PUT
+    /// A single PUT's ETag is the MD5 of its body, and so is a part's (on MinIO and AWS
+    /// without SSE-KMS/SSE-C); a larger body goes up in parts, whose MD5s make its ETag.
+    fn reports(&self, len: Option<u64>) -> Reported {
+        match len {
+            _ if !self.etags_are_md5.load(Ordering::Relaxed) => Reported::Nothing,
+            Some(len) if len <= MAX_SINGLE_PUT => Reported::Md5,
+            _ => Reported::MultipartEtag,
+        }
     }
 
     async fn put(&self, key: &BackingKey, mut body: ByteStream, opts: PutOptions) -> Result<PutReceipt, StorageError> {
@@ -643,8 +665,7 @@ impl StorageBackend for S3Backend {
         content_length: u64,
     ) -> Result<BackendPart, StorageError> {
         let body = if content_length == 0 { read_empty(body).await? } else { sized_body(body, content_length) };
-        let etag = self.send_part(&self.full_key(key)?, upload_id, part_number, body, content_length).await?;
-        Ok(BackendPart { part_number, etag: etag.unwrap_or_default() })
+        self.send_part(&self.full_key(key)?, upload_id, part_number, body, content_length).await
     }
 
     async fn complete_multipart(
@@ -653,10 +674,7 @@ impl StorageBackend for S3Backend {
         upload_id: &str,
         parts: Vec<BackendPart>,
     ) -> Result<(), StorageError> {
-        let parts = parts
-            .into_iter()
-            .map(|p| CompletedPart::builder().part_number(p.part_number).e_tag(p.etag).build())
-            .collect();
+        let parts = completed(parts);
         self.client
             .complete_multipart_upload()
             .bucket(&self.bucket)
@@ -738,10 +756,10 @@ mod tests {
         assert_eq!(etag_md5(Some("\"9e107d9d372bb6826bd81d3542a419d6-3\"")), None);
         assert_eq!(etag_md5(Some("not-an-md5")), None);
         assert_eq!(etag_md5(None), None);
-        let receipt = PutReceipt { size: 1, md5: Some("aa".repeat(16)) };
+        let receipt = PutReceipt { size: 1, md5: Some("aa".repeat(16)), multipart_etag: None };
         assert!(receipt.contradicts(&"bb".repeat(16)));
         assert!(!receipt.contradicts(&"aa".repeat(16)));
-        assert!(!PutReceipt { size: 1, md5: None }.contradicts(&"bb".repeat(16)));
+        assert!(!PutReceipt { size: 1, md5: None, multipart_etag: None }.contradicts(&"bb".repeat(16)));
     }
 
     #[tokio::test]
