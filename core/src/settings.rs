@@ -139,9 +139,9 @@ pub struct S3TierSettings {
     /// Storage class asked of the backend on write (e.g. STANDARD_IA on AWS).
     pub backend_storage_class: Option<String>,
     pub part_size: u64,
-    /// Memory, shared by every upload of unknown length to this tier, for reading the next
-    /// part while the previous one is sent. Each such upload holds one part in any case; the
-    /// overlap takes a second one from this budget when it can, and waits otherwise.
+    /// Memory, shared by every upload of unknown length to this tier, for more part buffers.
+    /// Each such upload holds one part in any case; with another from this budget it reads
+    /// the next part while the last is sent, and sends two at once. Without, it waits.
     pub overlap_bytes: u64,
     pub create_bucket: bool,
 }

@@ -19,6 +19,7 @@ use aws_sdk_s3::primitives::ByteStream as SdkByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, ServerSideEncryption, StorageClass};
 use aws_sdk_s3::Client;
 use bytes::Bytes;
+use futures::stream::FuturesOrdered;
 use futures::StreamExt;
 use http_body::{Frame, SizeHint};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -519,8 +520,10 @@ impl S3Backend {
     }
 
     /// A body of unknown length as a multipart upload of buffered parts, `first` being the
-    /// first. While a part is sent the next one is read, when the overlap budget has room for
-    /// a second buffer; otherwise the upload reads and sends in turns.
+    /// first. One part buffer is the upload's own; more come from the overlap budget (shared by
+    /// all uploads) when it has room. With a second buffer the next part is read while the last
+    /// is sent, and sent as soon as it is read, beside the last, so the backend works on two
+    /// parts at once. Without one the upload waits for its oldest part to be sent.
     async fn put_multipart(
         &self,
         key: &str,
@@ -531,30 +534,53 @@ impl S3Backend {
         let upload_id = self.start_multipart(key, opts).await?;
         let result = async {
             let mut parts = Vec::new();
+            let mut sending = FuturesOrdered::new();
             let mut total: u64 = first.iter().map(|c| c.len() as u64).sum();
-            let mut part = first;
-            let mut ended = false;
+            let (mut part, mut permit, mut ended) = (first, None, false);
             loop {
-                let part_number = parts.len() as i32 + 1;
-                let send = self.send_chunks(key, &upload_id, part_number, std::mem::take(&mut part));
+                let send = self.send_chunks(key, &upload_id, parts.len() as i32 + sending.len() as i32 + 1, part);
+                let buffer = permit.take();
+                sending.push_back(async move {
+                    let sent = send.await;
+                    drop(buffer);
+                    sent
+                });
                 if ended {
-                    parts.push(send.await?);
                     break;
                 }
-                let (sent, (next, len, end)) = match self.overlap.try_acquire_many(kib(self.part_size)) {
-                    Ok(_second_buffer) => futures::try_join!(send, fill(&mut body, self.part_size))?,
-                    Err(_) => {
-                        let sent = send.await?;
-                        (sent, fill(&mut body, self.part_size).await?)
+                // A buffer for the next part: the upload's own when no part is held, else one
+                // from the budget; without one, the oldest part must be sent first.
+                permit = loop {
+                    if sending.is_empty() {
+                        break None;
+                    }
+                    if let Ok(buffer) = self.overlap.clone().try_acquire_many_owned(kib(self.part_size)) {
+                        break Some(buffer);
+                    }
+                    if let Some(sent) = sending.next().await {
+                        parts.push(sent?);
                     }
                 };
-                parts.push(sent);
+                // Read it while the parts held are sent.
+                let (next, len, end) = {
+                    let read = fill(&mut body, self.part_size);
+                    tokio::pin!(read);
+                    loop {
+                        tokio::select! {
+                            read = &mut read => break read?,
+                            Some(sent) = sending.next() => parts.push(sent?),
+                        }
+                    }
+                };
                 if len == 0 {
                     break;
                 }
                 total += len;
                 part = next;
                 ended = end;
+            }
+            while let Some(sent) = sending.next().await {
+                parts.push(sent?);
             }
             self.finish_multipart(key, &upload_id, parts, total).await
         }
