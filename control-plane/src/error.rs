@@ -119,6 +119,9 @@ impl From<StorageError> for ApiError {
 impl From<WriteError> for ApiError {
     fn from(e: WriteError) -> Self {
         match e {
+            WriteError::NoSuchBucket => {
+                ApiError::new(StatusCode::NOT_FOUND, "no_such_bucket", "the bucket does not exist")
+            }
             WriteError::TooLarge { limit } => ApiError::too_large(limit),
             WriteError::BadDigest | WriteError::BadChecksum { .. } => {
                 ApiError::new(StatusCode::BAD_REQUEST, "bad_digest", "the file does not match its checksum")

@@ -55,6 +55,8 @@ pub type BodyCheck = Box<dyn FnOnce() -> Result<BTreeMap<String, String>, WriteE
 
 #[derive(Debug, Error)]
 pub enum WriteError {
+    #[error("the bucket does not exist")]
+    NoSuchBucket,
     #[error("the body is larger than {limit} bytes")]
     TooLarge { limit: u64 },
     #[error("the body does not match its Content-MD5")]
@@ -314,7 +316,7 @@ impl Core {
         if let Some(md5) = &digest.md5 {
             checksums.insert("md5".to_string(), md5.clone());
         }
-        let row = NewObjectRow {
+        let mut row = NewObjectRow {
             owner: write.owner,
             bucket_id: write.bucket.id,
             key: write.key.as_str().to_string(),
@@ -328,12 +330,36 @@ impl Core {
             original_filename: write.original_filename,
             hot_key: backing.clone(),
         };
-        match self.catalog.commit_object(&row, self.settings.gc.grace).await {
+        let mut committed = self.catalog.commit_object(&row, self.settings.gc.grace).await;
+        if let Err(CatalogError::Gone) = committed {
+            // The bucket was deleted since this process last wrote to it (a remembered bucket,
+            // see `Catalog::bucket_for_write`); one made since under that name is the one now.
+            self.catalog.forget_bucket(write.owner, write.bucket.id);
+            committed = match self.bucket_now(write.owner, &write.bucket.name).await {
+                Ok(Some(bucket)) => {
+                    row.bucket_id = bucket.id;
+                    self.catalog.commit_object(&row, self.settings.gc.grace).await
+                }
+                Ok(None) => Err(CatalogError::Gone),
+                Err(e) => Err(e),
+            };
+        }
+        match committed {
             Ok(object) => Ok(object),
             Err(e) => {
                 self.discard(&backing).await;
-                Err(e.into())
+                Err(match e {
+                    CatalogError::Gone => WriteError::NoSuchBucket,
+                    e => e.into(),
+                })
             }
+        }
+    }
+
+    async fn bucket_now(&self, owner: UserId, name: &str) -> Result<Option<Bucket>, CatalogError> {
+        match crate::domain::BucketName::parse(name) {
+            Ok(name) => self.catalog.bucket(owner, &name).await,
+            Err(_) => Ok(None),
         }
     }
 

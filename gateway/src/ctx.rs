@@ -25,6 +25,13 @@ impl<'a> ReqCtx<'a> {
         let parsed = bucket_name(name)?;
         self.core.catalog.bucket(self.user, &parsed).await.s3()?.ok_or_else(no_such_bucket)
     }
+
+    /// As [`ReqCtx::bucket`], for a write: the bucket may come from the catalog's memory of
+    /// buckets written to (the write then checks it still exists).
+    pub async fn bucket_for_write(&self, name: &str) -> S3Result<Bucket> {
+        let parsed = bucket_name(name)?;
+        self.core.catalog.bucket_for_write(self.user, &parsed).await.s3()?.ok_or_else(no_such_bucket)
+    }
 }
 
 /// A bucket name from a request.

@@ -44,6 +44,7 @@ impl IntoS3Error for StorageError {
 impl IntoS3Error for WriteError {
     fn into_s3(self) -> S3Error {
         match self {
+            WriteError::NoSuchBucket => crate::ctx::no_such_bucket(),
             WriteError::TooLarge { .. } => s3_error!(EntityTooLarge),
             WriteError::BadDigest => {
                 s3_error!(BadDigest, "The Content-MD5 you specified did not match what we received.")

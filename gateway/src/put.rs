@@ -93,7 +93,9 @@ pub fn check_storage_class(cx: &ReqCtx<'_>, class: Option<&StorageClass>) -> S3R
 
 pub async fn put_object(cx: &ReqCtx<'_>, req: S3Request<PutObjectInput>) -> S3Result<S3Response<PutObjectOutput>> {
     let input = req.input;
-    let bucket = cx.bucket(&input.bucket).await?;
+    // A conditional write reads the current object, so it needs the bucket as it is now.
+    let conditional = input.if_match.is_some() || input.if_none_match.is_some();
+    let bucket = if conditional { cx.bucket(&input.bucket).await? } else { cx.bucket_for_write(&input.bucket).await? };
     let key = object_key(&input.key)?;
     refuse_unsupported(
         input.acl.as_ref(),
@@ -103,7 +105,7 @@ pub async fn put_object(cx: &ReqCtx<'_>, req: S3Request<PutObjectInput>) -> S3Re
         input.tagging.as_ref(),
     )?;
     check_storage_class(cx, input.storage_class.as_ref())?;
-    if input.if_match.is_some() || input.if_none_match.is_some() {
+    if conditional {
         let current = cx.core.catalog.object(cx.user, bucket.id, key.as_str()).await.s3()?;
         crate::get::check_write_conditions(input.if_match.as_ref(), input.if_none_match.as_ref(), current.as_ref())?;
     }

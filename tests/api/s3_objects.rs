@@ -715,3 +715,47 @@ async fn a_first_part_into_a_bucket_whose_etags_are_not_md5s_succeeds_on_retry()
         .unwrap();
     assert_eq!(out.e_tag(), Some(format!("\"{}\"", hex::encode(<md5::Md5 as md5::Digest>::digest(&part))).as_str()));
 }
+
+/// Each process remembers the buckets it wrote to, so a PUT costs one query less. A bucket
+/// deleted through another process is found gone by the next write here: that write lands in
+/// a bucket of the same name made since, or answers NoSuchBucket and leaves no bytes.
+#[tokio::test]
+async fn a_bucket_deleted_through_another_process_is_not_written_to_sqlite() {
+    bucket_deleted_through_another_process(CatalogChoice::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_bucket_deleted_through_another_process_is_not_written_to_postgres() {
+    bucket_deleted_through_another_process(CatalogChoice::Postgres).await;
+}
+
+async fn bucket_deleted_through_another_process(catalog: CatalogChoice) {
+    let Some(app) = TestApp::builder().catalog(catalog).spawn().await else { return };
+    let other = tiergate_core::Core::open((*app.core.settings).clone()).await.unwrap();
+    let user = app.user().await;
+    let s3 = app.s3(&user).await;
+    let email = tiergate_core::domain::Email::parse(&user.email).unwrap();
+    let owner = app.core.catalog.user_by_email(&email).await.unwrap().unwrap().id;
+    let name = tiergate_core::domain::BucketName::parse("photos").unwrap();
+    let put = |key: &'static str| s3.put_object().bucket("photos").key(key).body(ByteStream::from_static(b"x")).send();
+
+    s3.create_bucket().bucket("photos").send().await.unwrap();
+    put("a").await.unwrap(); // this process now remembers the bucket
+    s3.delete_object().bucket("photos").key("a").send().await.unwrap();
+    let old = other.catalog.bucket(owner, &name).await.unwrap().unwrap();
+    other.catalog.delete_bucket(owner, old.id).await.unwrap();
+    let new = other.catalog.create_bucket(owner, &name).await.unwrap();
+    assert_ne!(old.id, new.id);
+
+    put("b").await.unwrap();
+    let listed = s3.list_objects_v2().bucket("photos").send().await.unwrap();
+    assert_eq!(listed.contents().iter().map(|o| o.key().unwrap()).collect::<Vec<_>>(), ["b"]);
+
+    s3.delete_object().bucket("photos").key("b").send().await.unwrap();
+    app.wait_for_gc().await;
+    other.catalog.delete_bucket(owner, new.id).await.unwrap();
+    let e = put("c").await.unwrap_err();
+    assert_eq!(code(&e.into_service_error()), "NoSuchBucket");
+    app.wait_for_gc().await;
+    assert!(app.hot_objects().await.is_empty(), "the refused write left no bytes");
+}

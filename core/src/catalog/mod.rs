@@ -39,6 +39,9 @@ static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 pub enum CatalogError {
     #[error("already exists")]
     Conflict,
+    /// A row the write refers to (its bucket) is gone.
+    #[error("a row this one refers to is gone")]
+    Gone,
     #[error("catalog unavailable: {0}")]
     Unavailable(String),
     #[error("catalog error: {0}")]
@@ -53,6 +56,7 @@ impl From<sqlx::Error> for CatalogError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
             sqlx::Error::Database(db) if db.is_unique_violation() => CatalogError::Conflict,
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => CatalogError::Gone,
             sqlx::Error::Io(_)
             | sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
@@ -76,6 +80,8 @@ pub struct Catalog {
     pool: AnyPool,
     kind: CatalogKind,
     keys: std::sync::Arc<key_cache::KeyCache>,
+    /// Buckets writes went to lately, by owner and name (see [`Catalog::bucket_for_write`]).
+    buckets_written: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<(i64, String), buckets::Bucket>>>,
 }
 
 /// Now, in the catalog's unit: Unix milliseconds.
@@ -104,6 +110,10 @@ impl Catalog {
         let pool = AnyPoolOptions::new()
             .max_connections(settings.max_connections)
             .acquire_timeout(Duration::from_secs(10))
+            // No ping before each use: it doubled the round trips (and Postgres's work) of
+            // every query. A connection that died meanwhile fails its query, which answers
+            // 503 once and closes it; the pool opens a fresh one.
+            .test_before_acquire(false)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if kind == CatalogKind::Sqlite {
@@ -123,7 +133,7 @@ impl Catalog {
             CatalogUrl::Postgres(url) => key_cache::KeyCache::listening(url.to_string()),
             CatalogUrl::Sqlite(_) => key_cache::KeyCache::disabled(),
         };
-        Ok(Self { pool, kind, keys })
+        Ok(Self { pool, kind, keys, buckets_written: Default::default() })
     }
 
     pub fn kind(&self) -> CatalogKind {
