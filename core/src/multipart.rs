@@ -186,7 +186,7 @@ impl Core {
         check: Option<BodyCheck>,
     ) -> Result<MultipartPart, WriteError> {
         // Hashed here only when the backend does not report the part's MD5 (its ETag).
-        let (metered, meter) = if self.hot.backend.reports(Some(content_length)) == Reported::Md5 {
+        let (metered, meter) = if self.hot.backend.reports(Some(content_length)) != Reported::Nothing {
             Meter::counting(body, None)
         } else {
             Meter::hashing(body, None)

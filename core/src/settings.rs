@@ -139,6 +139,10 @@ pub struct S3TierSettings {
     /// Storage class asked of the backend on write (e.g. STANDARD_IA on AWS).
     pub backend_storage_class: Option<String>,
     pub part_size: u64,
+    /// A body of known length above this goes up as a multipart upload of `part_size` parts
+    /// streamed from it; up to it, as one PUT. At most 5 GiB, S3's limit for one PUT; lower
+    /// for a store whose limit is lower.
+    pub multipart_threshold: u64,
     /// Memory, shared by every upload of unknown length to this tier, for more part buffers.
     /// Each such upload holds one part in any case; with another from this budget it reads
     /// the next part while the last is sent, and sends two at once. Without, it waits.
@@ -247,6 +251,7 @@ struct RawTier {
     backend_storage_class: Option<String>,
     public_url_base: Option<String>,
     part_size: Option<u64>,
+    multipart_threshold: Option<u64>,
     overlap_bytes: Option<u64>,
     #[serde(default)]
     create_bucket: bool,
@@ -453,6 +458,10 @@ fn tier_from_raw(key: &str, raw: RawTier, default_root: &Path) -> Result<TierSet
             if !(5 * 1024 * 1024..=5 * 1024 * 1024 * 1024).contains(&part_size) {
                 return Err(invalid(k("part_size"), "must be between 5 MiB and 5 GiB"));
             }
+            let multipart_threshold = raw.multipart_threshold.unwrap_or(5 * 1024 * 1024 * 1024);
+            if !(5 * 1024 * 1024..=5 * 1024 * 1024 * 1024).contains(&multipart_threshold) {
+                return Err(invalid(k("multipart_threshold"), "must be between 5 MiB and 5 GiB"));
+            }
             if raw.access_key_id.is_some() != raw.secret_access_key.is_some() {
                 return Err(invalid(k("secret_access_key"), "access_key_id and secret_access_key go together"));
             }
@@ -468,6 +477,7 @@ fn tier_from_raw(key: &str, raw: RawTier, default_root: &Path) -> Result<TierSet
                 secret_access_key: raw.secret_access_key,
                 backend_storage_class: raw.backend_storage_class,
                 part_size,
+                multipart_threshold,
                 overlap_bytes: raw.overlap_bytes.unwrap_or(part_size),
                 create_bucket: raw.create_bucket,
             }))
@@ -513,5 +523,8 @@ mod tests {
         assert!(err("[auth]\nadmins = [\"nope\"]").contains("auth.admins"));
         assert!(err("[server]\ngateway_addr = \"nowhere\"").contains("gateway_addr"));
         assert!(err("[tiers.cold]\nkind = \"s3\"\nbucket = \"b\"\nendpoint = \"::\"").contains("tiers.cold.endpoint"));
+        assert!(err("[tiers.hot]\nkind = \"s3\"\nbucket = \"b\"\nmultipart_threshold = 1024")
+            .contains("tiers.hot.multipart_threshold"));
+        assert!(err("[tiers.hot]\nkind = \"s3\"\nbucket = \"b\"\npart_size = 1024").contains("tiers.hot.part_size"));
     }
 }

@@ -113,6 +113,7 @@ pub struct TestAppBuilder {
     cold_target: Option<S3Target>,
     /// More `key = value` lines for a MinIO hot tier's table.
     hot_extra: String,
+    cold_extra: String,
     extra: String,
 }
 
@@ -151,6 +152,13 @@ impl TestAppBuilder {
     pub fn hot_setting(mut self, line: &str) -> Self {
         self.hot_extra.push_str(line);
         self.hot_extra.push('\n');
+        self
+    }
+
+    /// One more `key = value` line of a MinIO cold tier's settings.
+    pub fn cold_setting(mut self, line: &str) -> Self {
+        self.cold_extra.push_str(line);
+        self.cold_extra.push('\n');
         self
     }
 
@@ -202,8 +210,8 @@ impl TestAppBuilder {
             let bucket = unique("tg-cold-");
             toml.push_str(&format!(
                 "[tiers.cold]\nkind = \"s3\"\nendpoint = \"{}\"\nbucket = \"{bucket}\"\naccess_key_id = \"{}\"\n\
-                 secret_access_key = \"{}\"\ncreate_bucket = true\npart_size = 5242880\n",
-                target.endpoint, target.access_key, target.secret_key
+                 secret_access_key = \"{}\"\ncreate_bucket = true\npart_size = 5242880\n{}",
+                target.endpoint, target.access_key, target.secret_key, self.cold_extra
             ));
             cold_s3 = Some((target, bucket));
         }
@@ -274,6 +282,7 @@ impl TestApp {
             cold: HotChoice::Fs,
             cold_target: None,
             hot_extra: String::new(),
+            cold_extra: String::new(),
             extra: String::new(),
         }
     }

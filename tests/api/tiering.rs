@@ -332,3 +332,52 @@ async fn a_hot_copy_with_other_bytes_is_not_moved_on_minio() {
 async fn a_hot_copy_with_other_bytes_is_not_moved_on_folders() {
     a_hot_copy_with_other_bytes_is_not_moved(HotChoice::Fs).await;
 }
+
+/// A body of known length above `multipart_threshold` goes up in parts streamed from it (no
+/// buffer): its ETag is the multipart one of those parts, a wrong Content-MD5 is still
+/// refused, and a pass copies it into a cold tier that stores it the same way, proving the
+/// copy by the parts' MD5s.
+#[tokio::test]
+async fn bodies_above_the_multipart_threshold_stream_in_parts_and_move() {
+    let Some(app) = TestApp::builder()
+        .hot(HotChoice::Minio)
+        .hot_setting("multipart_threshold = 5242880")
+        .cold(HotChoice::Minio)
+        .cold_setting("multipart_threshold = 5242880")
+        .spawn()
+        .await
+    else {
+        return;
+    };
+    let user = app.user().await;
+    let s3 = app.s3(&user).await;
+    let md5 = |b: &[u8]| <md5::Md5 as md5::Digest>::digest(b).to_vec();
+    let body = random_bytes(12 * MIB + 1);
+    let part_md5s: Vec<u8> = body.chunks(5 * MIB).flat_map(md5).collect();
+    let expected = format!("\"{}-3\"", hex::encode(md5(&part_md5s)));
+
+    let put = s3.put_object().bucket("files").key("big").body(ByteStream::from(body.clone())).send().await.unwrap();
+    assert_eq!(put.e_tag(), Some(expected.as_str()));
+    assert!(get_bytes(&s3, "big", None).await == body);
+    let b64 = |b: &[u8]| base64::Engine::encode(&base64::engine::general_purpose::STANDARD, b);
+    let e = s3
+        .put_object()
+        .bucket("files")
+        .key("other")
+        .content_md5(b64(&[0u8; 16]))
+        .body(ByteStream::from(body.clone()))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.into_service_error().meta().code(), Some("BadDigest"));
+
+    let run = run_pass(&app.core, PassOptions::new("test")).await.unwrap();
+    assert_eq!((run.moved, run.failed), (1, 0), "{run:?}");
+    let cold = app.cold_objects().await;
+    assert_eq!(cold.len(), 1);
+    let (target, bucket) = app.cold_s3.as_ref().unwrap();
+    let head = target.client().head_object().bucket(bucket).key(&cold[0]).send().await.unwrap();
+    assert_eq!(head.e_tag(), Some(expected.as_str()), "the cold copy went up in the same parts");
+    assert!(get_bytes(&s3, "big", None).await == body);
+    assert!(get_bytes(&s3, "big", Some("bytes=5242879-5242881")).await == body[5 * MIB - 1..5 * MIB + 2]);
+}

@@ -138,8 +138,8 @@ pub trait StorageBackend: Send + Sync + fmt::Debug {
     async fn put(&self, key: &BackingKey, body: ByteStream, opts: PutOptions) -> Result<PutReceipt, StorageError>;
 
     /// What the receipt of a [`put`](Self::put) of `len` bytes (`None`: unknown) will report
-    /// of them; for [`upload_part`](Self::upload_part), [`Reported::Md5`] means the part's MD5
-    /// is reported. A backend that learns it cannot (an S3 bucket whose ETags turn out not to be
+    /// of them; for [`upload_part`](Self::upload_part), anything but [`Reported::Nothing`] means
+    /// the part's MD5 is reported. A backend that learns it cannot (an S3 bucket whose ETags turn out not to be
     /// MD5s) answers [`Reported::Nothing`] from then on.
     fn reports(&self, len: Option<u64>) -> Reported;
 

@@ -32,11 +32,8 @@ use super::{
     Reported, StorageBackend, StorageError,
 };
 use crate::domain::BackingKey;
+use crate::objects::Meter;
 use crate::settings::S3TierSettings;
-
-/// The largest object S3 takes in one PUT; a body of known length above it goes up as a
-/// multipart upload of streamed parts.
-const MAX_SINGLE_PUT: u64 = 5 * 1024 * 1024 * 1024;
 
 /// Bytes as semaphore permits of 1 KiB, rounded up.
 fn kib(bytes: u64) -> u32 {
@@ -58,6 +55,8 @@ pub struct S3Backend {
     bucket: String,
     prefix: String,
     part_size: u64,
+    /// A body of known length above this goes up in streamed parts (`tiers.*.multipart_threshold`).
+    multipart_threshold: u64,
     /// Permits, in KiB, for the second part buffer of an overlapped upload.
     overlap: Arc<Semaphore>,
     storage_class: Option<StorageClass>,
@@ -300,6 +299,7 @@ impl S3Backend {
             bucket: settings.bucket.clone(),
             prefix: settings.prefix.clone(),
             part_size: settings.part_size,
+            multipart_threshold: settings.multipart_threshold,
             overlap: Arc::new(Semaphore::new(kib(settings.overlap_bytes) as usize)),
             storage_class: settings.backend_storage_class.as_deref().map(StorageClass::from),
             etags_are_md5: AtomicBool::new(true),
@@ -422,7 +422,7 @@ impl S3Backend {
     }
 
     /// A body of known length as a multipart upload whose parts stream straight from it:
-    /// nothing is buffered.
+    /// nothing is buffered, and each part's ETag is checked against its MD5.
     async fn put_multipart_streamed(
         &self,
         key: &str,
@@ -439,7 +439,19 @@ impl S3Backend {
             while sent < len {
                 let part_len = self.part_size.min(len - sent);
                 let part: ByteStream = Box::pin(PartStream { source: source.clone(), remaining: part_len });
-                parts.push(self.send_part(key, &upload_id, part_number, sized_body(part, part_len), part_len).await?);
+                // Hashed here: the caller does not hash a body this size, and a tiering pass
+                // proves a copy by these MD5s (the backend's ETags are checked against them).
+                let (part, meter) = Meter::hashing(part, None);
+                let mut sent_part =
+                    self.send_part(key, &upload_id, part_number, sized_body(part, part_len), part_len).await?;
+                let md5 = meter.finish().await.md5.map(hex::encode).ok_or_else(|| {
+                    StorageError::Body(io::Error::new(io::ErrorKind::UnexpectedEof, "body shorter than announced"))
+                })?;
+                if sent_part.md5.as_ref().is_some_and(|stored| *stored != md5) {
+                    return Err(StorageError::Backend(format!("part {part_number} stored other bytes than were sent")));
+                }
+                sent_part.md5 = Some(md5);
+                parts.push(sent_part);
                 sent += part_len;
                 part_number += 1;
             }
@@ -622,7 +634,7 @@ impl StorageBackend for S3Backend {
     fn reports(&self, len: Option<u64>) -> Reported {
         match len {
             _ if !self.etags_are_md5.load(Ordering::Relaxed) => Reported::Nothing,
-            Some(len) if len <= MAX_SINGLE_PUT => Reported::Md5,
+            Some(len) if len <= self.multipart_threshold => Reported::Md5,
             _ => Reported::MultipartEtag,
         }
     }
@@ -630,7 +642,7 @@ impl StorageBackend for S3Backend {
     async fn put(&self, key: &BackingKey, mut body: ByteStream, opts: PutOptions) -> Result<PutReceipt, StorageError> {
         let key = self.full_key(key)?;
         match opts.content_length {
-            Some(len) if len > MAX_SINGLE_PUT => self.put_multipart_streamed(&key, body, len, &opts).await,
+            Some(len) if len > self.multipart_threshold => self.put_multipart_streamed(&key, body, len, &opts).await,
             Some(0) => {
                 let body = read_empty(body).await?;
                 self.put_single(&key, body, 0, &opts).await
@@ -768,6 +780,7 @@ mod tests {
             secret_access_key: Some("secret".into()),
             backend_storage_class: None,
             part_size: 8 * 1024 * 1024,
+            multipart_threshold: 5 * 1024 * 1024 * 1024,
             overlap_bytes: 16 * 1024 * 1024,
             create_bucket: false,
         }
