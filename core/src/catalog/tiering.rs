@@ -236,26 +236,50 @@ impl Catalog {
     /// deleting that key right now (try the object again next pass).
     pub async fn register_tiering_intent(&self, cold_key: &BackingKey) -> Result<Option<i64>, CatalogError> {
         let now = now_ms();
-        // Two statements, no transaction: only the pass holding the lease makes intents, and a
-        // collector that claims the key in between is seen by the second one.
-        sqlx::query(
-            "DELETE FROM gc_queue WHERE tier = 'cold' AND backing_key = $1 AND (claimed_until IS NULL OR claimed_until < $2)",
-        )
-        .bind(cold_key.as_str())
-        .bind(now)
-        .execute(self.pool())
-        .await?;
-        let row = sqlx::query(
-            "INSERT INTO gc_queue (tier, backing_key, reason, enqueued_at, not_before) \
-             SELECT 'cold', $1, $2, $3, $4 \
-             WHERE NOT EXISTS (SELECT 1 FROM gc_queue WHERE tier = 'cold' AND backing_key = $1) RETURNING id",
-        )
-        .bind(cold_key.as_str())
-        .bind(INTENT)
-        .bind(now)
-        .bind(i64::MAX)
-        .fetch_optional(self.pool())
-        .await?;
+        let row = match self.kind() {
+            // One round trip: the DELETE is a data-modifying WITH, and the INSERT, which sees
+            // the rows as they were before it, leaves out those it deleted. A row a collector
+            // has claimed is neither deleted nor left out, so no intent is made.
+            CatalogKind::Postgres => {
+                sqlx::query(
+                    "WITH cleared AS (DELETE FROM gc_queue WHERE tier = 'cold' AND backing_key = $1 \
+                     AND (claimed_until IS NULL OR claimed_until < $2) RETURNING id) \
+                     INSERT INTO gc_queue (tier, backing_key, reason, enqueued_at, not_before) \
+                     SELECT 'cold', $1, $3, $2, $4 WHERE NOT EXISTS (SELECT 1 FROM gc_queue \
+                     WHERE tier = 'cold' AND backing_key = $1 AND id NOT IN (SELECT id FROM cleared)) RETURNING id",
+                )
+                .bind(cold_key.as_str())
+                .bind(now)
+                .bind(INTENT)
+                .bind(i64::MAX)
+                .fetch_optional(self.pool())
+                .await?
+            }
+            // Two statements, no transaction (in-process, no round trips to save): only the
+            // pass holding the lease makes intents, and a collector that claims the key in
+            // between is seen by the second one.
+            CatalogKind::Sqlite => {
+                sqlx::query(
+                    "DELETE FROM gc_queue WHERE tier = 'cold' AND backing_key = $1 \
+                     AND (claimed_until IS NULL OR claimed_until < $2)",
+                )
+                .bind(cold_key.as_str())
+                .bind(now)
+                .execute(self.pool())
+                .await?;
+                sqlx::query(
+                    "INSERT INTO gc_queue (tier, backing_key, reason, enqueued_at, not_before) \
+                     SELECT 'cold', $1, $2, $3, $4 \
+                     WHERE NOT EXISTS (SELECT 1 FROM gc_queue WHERE tier = 'cold' AND backing_key = $1) RETURNING id",
+                )
+                .bind(cold_key.as_str())
+                .bind(INTENT)
+                .bind(now)
+                .bind(i64::MAX)
+                .fetch_optional(self.pool())
+                .await?
+            }
+        };
         row.map(|r| r.try_get("id")).transpose().map_err(Into::into)
     }
 
@@ -425,11 +449,35 @@ mod tests {
     use crate::settings::{CatalogSettings, CatalogUrl};
 
     #[tokio::test]
-    async fn an_intent_replaces_a_queued_deletion_but_not_one_a_collector_holds() {
+    async fn an_intent_replaces_a_queued_deletion_but_not_one_a_collector_holds_sqlite() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}/catalog.db?mode=rwc", dir.path().display());
-        let catalog =
-            Catalog::connect(&CatalogSettings { url: CatalogUrl::Sqlite(url), max_connections: 2 }).await.unwrap();
+        intent_rules(CatalogUrl::Sqlite(url)).await;
+    }
+
+    /// Postgres makes an intent in one statement: the same rules must hold.
+    #[tokio::test]
+    async fn an_intent_replaces_a_queued_deletion_but_not_one_a_collector_holds_postgres() {
+        use sqlx::Connection;
+        let admin = match std::env::var("TIERGATE_TEST_PG_URL") {
+            Ok(url) if !url.is_empty() => url,
+            _ => {
+                let required = std::env::var("TIERGATE_REQUIRE_SERVICES").is_ok_and(|v| v == "1");
+                assert!(!required, "TIERGATE_TEST_PG_URL is not set, and TIERGATE_REQUIRE_SERVICES=1");
+                return;
+            }
+        };
+        let name = format!("tg_unit_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::postgres::PgConnection::connect(&admin).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+        let mut url = url::Url::parse(&admin).unwrap();
+        url.set_path(&format!("/{name}"));
+        intent_rules(CatalogUrl::Postgres(url.to_string())).await;
+        sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut conn).await.unwrap();
+    }
+
+    async fn intent_rules(url: CatalogUrl) {
+        let catalog = Catalog::connect(&CatalogSettings { url, max_connections: 2 }).await.unwrap();
         catalog.migrate().await.unwrap();
         let key = BackingKey::from_catalog("user-1/v1-a.bin".into());
 
