@@ -1,5 +1,9 @@
 //! Logging: `tracing` with timestamps, INFO by default, JSON when configured.
 
+use tracing::Metadata;
+use tracing_subscriber::filter::filter_fn;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::EnvFilter;
 
 use crate::settings::{LogFormat, ServerSettings};
@@ -10,8 +14,50 @@ pub fn init(server: &ServerSettings) {
         .or_else(|_| EnvFilter::try_new(&server.log_level))
         .unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(true);
+    let not_echoed = filter_fn(|meta| !echoes_an_operation_error(meta));
     let _ = match server.log_format {
-        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
-        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => {
+            builder.json().flatten_event(true).with_current_span(true).finish().with(not_echoed).try_init()
+        }
+        LogFormat::Text => builder.finish().with(not_echoed).try_init(),
     };
+}
+
+/// s3s logs every error an S3 operation returns at ERROR ("op returns error"), a NoSuchKey as
+/// much as a fault. The gateway logs each operation's outcome itself (INFO when refused, WARN
+/// when failed, with the error code), so that echo is dropped. Refusals made before any
+/// operation runs (a bad signature) are still logged by s3s.
+fn echoes_an_operation_error(meta: &Metadata<'_>) -> bool {
+    meta.is_event() && meta.target() == "s3s::ops" && meta.fields().field("op").is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    /// Records the targets and messages of the events that pass the filter.
+    struct Seen(Arc<Mutex<Vec<String>>>);
+
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Seen {
+        fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+            self.0.lock().unwrap().push(event.metadata().target().to_string());
+        }
+    }
+
+    #[test]
+    fn the_echo_of_an_operation_error_is_dropped_and_nothing_else() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let subscriber = tracing_subscriber::registry()
+            .with(Seen(seen.clone()))
+            .with(filter_fn(|meta| !echoes_an_operation_error(meta)));
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::error!(target: "s3s::ops", op = "GetObject", err = "NoSuchKey", "op returns error");
+            tracing::error!(target: "s3s::ops", err = "SignatureDoesNotMatch", "failed to prepare");
+            tracing::error!(target: "s3s::service", "a 500");
+            tracing::info!(target: "tiergate_gateway", op = "GetObject", "S3 request refused");
+        });
+        assert_eq!(*seen.lock().unwrap(), ["s3s::ops", "s3s::service", "tiergate_gateway"]);
+    }
 }
