@@ -9,7 +9,7 @@ use md5::{Digest, Md5};
 use crate::catalog::{now_ms, Bucket, CatalogObject, MultipartPart, MultipartUpload, NewMultipartUpload, NewObjectRow};
 use crate::checksum::{ChecksumAlgorithm, UploadChecksum};
 use crate::domain::{BackingKey, ObjectKey, UserId, VersionId};
-use crate::objects::{backing_metadata, BodyCheck, Meter, WriteError};
+use crate::objects::{agreed_md5, backing_metadata, BodyCheck, Meter, WriteError};
 use crate::storage::{BackendPart, ByteStream, PutOptions, Reported, StorageError};
 use crate::Core;
 
@@ -202,18 +202,10 @@ impl Core {
         if !measured.ended || size != content_length {
             return Err(WriteError::IncompleteBody { announced: content_length, got: size });
         }
-        let md5 = match (measured.md5.map(hex::encode), stored.md5.clone()) {
-            (Some(ours), Some(theirs)) if ours != theirs => {
-                return Err(storage(StorageError::Backend(format!(
-                    "the hot tier holds other bytes than were sent for part {part_number} (MD5 {theirs}, sent {ours})"
-                ))))
-            }
-            (Some(md5), _) | (None, Some(md5)) => md5,
-            (None, None) => {
-                return Err(storage(StorageError::Backend(format!(
-                    "the hot tier reported no MD5 of part {part_number}; send it again"
-                ))))
-            }
+        let Some(md5) = agreed_md5(measured.md5, stored.md5.clone(), &format!("part {part_number}"))? else {
+            return Err(storage(StorageError::Backend(format!(
+                "the hot tier reported no MD5 of part {part_number}; send it again"
+            ))));
         };
         // A part that fails its checks is simply not recorded: completing the upload names
         // parts by the ETags we answered, so the backend's copy of it is never used.

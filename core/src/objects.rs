@@ -221,6 +221,21 @@ impl Stream for MeteredBody {
     }
 }
 
+/// The MD5 (lowercase hex) of stored bytes, from the one hashed here and the one the backend
+/// reported, whichever are known; when both are, they must agree.
+pub(crate) fn agreed_md5(
+    ours: Option<[u8; 16]>,
+    reported: Option<String>,
+    what: &str,
+) -> Result<Option<String>, WriteError> {
+    match (ours.map(hex::encode), reported) {
+        (Some(ours), Some(theirs)) if ours != theirs => Err(WriteError::Storage(StorageError::Backend(format!(
+            "the hot tier holds other bytes than were sent for {what} (MD5 {theirs}, sent {ours})"
+        )))),
+        (ours, theirs) => Ok(ours.or(theirs)),
+    }
+}
+
 /// The metadata a backing object carries: owner, bucket and key (percent-encoded: S3
 /// metadata must be ASCII).
 pub fn backing_metadata(owner: UserId, bucket: &str, key: &str) -> Vec<(String, String)> {
@@ -373,16 +388,7 @@ impl Core {
         measured: &Measured,
         receipt: PutReceipt,
     ) -> Result<StoredDigest, WriteError> {
-        let ours = measured.md5.map(hex::encode);
-        if let Some(ours) = &ours {
-            if receipt.contradicts(ours) {
-                return Err(WriteError::Storage(StorageError::Backend(format!(
-                    "the hot tier holds other bytes than were sent (MD5 {:?}, sent {ours})",
-                    receipt.md5
-                ))));
-            }
-        }
-        match (ours.or(receipt.md5), receipt.multipart_etag) {
+        match (agreed_md5(measured.md5, receipt.md5, "the object")?, receipt.multipart_etag) {
             (Some(md5), _) => Ok(StoredDigest { etag: md5.clone(), md5: Some(md5) }),
             (None, Some(etag)) => Ok(StoredDigest { md5: None, etag }),
             (None, None) => {

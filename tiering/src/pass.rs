@@ -290,7 +290,6 @@ pub async fn run_pass(core: &Core, options: PassOptions) -> Result<TieringRun, P
 }
 
 /// Stores the figures so far in the run record and tells the progress callback.
-/// Stores the figures so far in the run record and tells the progress callback.
 async fn report(core: &Core, options: &PassOptions, run: &TieringRun, done: i64) -> Result<(), CatalogError> {
     core.catalog.update_tiering_run(run).await?;
     if let Some(progress) = &options.progress {

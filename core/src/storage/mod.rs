@@ -57,7 +57,7 @@ pub struct PutOptions {
 ///
 /// Every byte is hashed once, by whoever stores it: a backend that computes the MD5 of what it
 /// holds (MinIO and S3 do, for the ETag; the `fs` plugin does as it writes) reports it here,
-/// and the caller hashes only what no backend reports ([`StorageBackend::reports_md5`]).
+/// and the caller hashes only what no backend reports ([`StorageBackend::reports`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PutReceipt {
     /// The bytes stored.
@@ -138,9 +138,9 @@ pub trait StorageBackend: Send + Sync + fmt::Debug {
     async fn put(&self, key: &BackingKey, body: ByteStream, opts: PutOptions) -> Result<PutReceipt, StorageError>;
 
     /// What the receipt of a [`put`](Self::put) of `len` bytes (`None`: unknown) will report
-    /// of them; for [`upload_part`](Self::upload_part), anything but [`Reported::Nothing`] means
-    /// the part's MD5 is reported. A backend that learns it cannot (an S3 bucket whose ETags turn out not to be
-    /// MD5s) answers [`Reported::Nothing`] from then on.
+    /// of them; for [`upload_part`](Self::upload_part), anything but [`Reported::Nothing`]
+    /// means the part's MD5 is reported. A backend that learns it cannot (an S3 bucket whose
+    /// ETags turn out not to be MD5s) answers [`Reported::Nothing`] from then on.
     fn reports(&self, len: Option<u64>) -> Reported;
 
     /// Streams the object, or the given range of it.

@@ -399,17 +399,8 @@ impl S3Backend {
             .map(|p| p.md5.as_deref())
             .collect::<Option<Vec<&str>>>()
             .map(|md5s| crate::multipart::multipart_etag(&md5s));
-        let done = self
-            .client
-            .complete_multipart_upload()
-            .bucket(&self.bucket)
-            .key(key)
-            .upload_id(upload_id)
-            .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(completed(parts))).build())
-            .send()
-            .await
-            .map_err(map_err)?;
-        let stored = done.e_tag.as_deref().map(|e| e.trim_matches('"').to_ascii_lowercase());
+        let stored = self.complete_upload(key, upload_id, parts).await?;
+        let stored = stored.as_deref().map(|e| e.trim_matches('"').to_ascii_lowercase());
         if let (Some(stored), Some(expected)) = (&stored, &multipart_etag) {
             if stored.contains('-') && stored != expected {
                 let _ = self.client.delete_object().bucket(&self.bucket).key(key).send().await;
@@ -419,6 +410,39 @@ impl S3Backend {
             }
         }
         Ok(PutReceipt { size, md5: None, multipart_etag })
+    }
+
+    /// CompleteMultipartUpload of `parts` under the full `key`; returns the stored ETag.
+    async fn complete_upload(
+        &self,
+        key: &str,
+        upload_id: &str,
+        parts: Vec<BackendPart>,
+    ) -> Result<Option<String>, StorageError> {
+        let parts =
+            parts.into_iter().map(|p| CompletedPart::builder().part_number(p.part_number).e_tag(p.etag).build());
+        let done = self
+            .client
+            .complete_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .upload_id(upload_id)
+            .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts.collect())).build())
+            .send()
+            .await
+            .map_err(map_err)?;
+        Ok(done.e_tag)
+    }
+
+    /// Aborts the upload under the full `key`; one already gone is fine.
+    async fn abort_upload(&self, key: &str, upload_id: &str) -> Result<(), StorageError> {
+        match self.client.abort_multipart_upload().bucket(&self.bucket).key(key).upload_id(upload_id).send().await {
+            Ok(_) => Ok(()),
+            Err(e) => match map_err(e) {
+                StorageError::NotFound => Ok(()),
+                other => Err(other),
+            },
+        }
     }
 
     /// A body of known length as a multipart upload whose parts stream straight from it:
@@ -472,8 +496,7 @@ impl S3Backend {
         }
         .await;
         if result.is_err() {
-            let _ =
-                self.client.abort_multipart_upload().bucket(&self.bucket).key(key).upload_id(&upload_id).send().await;
+            let _ = self.abort_upload(key, &upload_id).await;
         }
         result
     }
@@ -598,8 +621,7 @@ impl S3Backend {
         }
         .await;
         if result.is_err() {
-            let _ =
-                self.client.abort_multipart_upload().bucket(&self.bucket).key(key).upload_id(&upload_id).send().await;
+            let _ = self.abort_upload(key, &upload_id).await;
         }
         result
     }
@@ -607,11 +629,6 @@ impl S3Backend {
 
 fn longer_than_announced() -> StorageError {
     StorageError::Body(io::Error::new(io::ErrorKind::InvalidData, "body longer than announced"))
-}
-
-/// The parts of a multipart upload as CompleteMultipartUpload names them.
-fn completed(parts: Vec<BackendPart>) -> Vec<CompletedPart> {
-    parts.into_iter().map(|p| CompletedPart::builder().part_number(p.part_number).e_tag(p.etag).build()).collect()
 }
 
 #[async_trait]
@@ -712,35 +729,11 @@ impl StorageBackend for S3Backend {
         upload_id: &str,
         parts: Vec<BackendPart>,
     ) -> Result<(), StorageError> {
-        let parts = completed(parts);
-        self.client
-            .complete_multipart_upload()
-            .bucket(&self.bucket)
-            .key(self.full_key(key)?)
-            .upload_id(upload_id)
-            .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
-            .send()
-            .await
-            .map_err(map_err)?;
-        Ok(())
+        self.complete_upload(&self.full_key(key)?, upload_id, parts).await.map(drop)
     }
 
     async fn abort_multipart(&self, key: &BackingKey, upload_id: &str) -> Result<(), StorageError> {
-        match self
-            .client
-            .abort_multipart_upload()
-            .bucket(&self.bucket)
-            .key(self.full_key(key)?)
-            .upload_id(upload_id)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) => match map_err(e) {
-                StorageError::NotFound => Ok(()),
-                other => Err(other),
-            },
-        }
+        self.abort_upload(&self.full_key(key)?, upload_id).await
     }
 
     async fn presign_get(
