@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
-use futures::StreamExt;
 use thiserror::Error;
 use tiergate_core::catalog::{now_ms, CatalogError, CatalogObject, TieringRun};
 use tiergate_core::metrics::metrics;
@@ -25,7 +24,8 @@ pub enum PassError {
 
 /// Points where tests step in (to overwrite or delete an object mid-move, deterministically).
 pub trait PassHooks: Send + Sync {
-    /// Called after an object's bytes are in the cold tier and verified, before the switch.
+    /// Called after an object's bytes are in the cold tier and verified, before the switch,
+    /// while the move still holds its transfer slot.
     fn after_copy<'a>(&'a self, object: &'a CatalogObject) -> BoxFuture<'a, ()>;
 }
 
@@ -85,9 +85,19 @@ enum CopyCheck {
     Hashed(Meter),
 }
 
+/// What the moves of a pass share: the transfer slots (`tiering.concurrency` copies at a
+/// time) and the word to start no more copies.
+struct Slots {
+    transfers: tokio::sync::Semaphore,
+    stop: AtomicBool,
+}
+
+/// Moves one object whose intent the pass registered (`None`: a collector holds its key).
 async fn move_object(
     core: &Core,
     object: &CatalogObject,
+    intent: Option<i64>,
+    slots: &Slots,
     hooks: Option<&Arc<dyn PassHooks>>,
 ) -> Result<Moved, MoveFailure> {
     let Some(hot_key) = object.hot_key.clone() else {
@@ -95,15 +105,22 @@ async fn move_object(
     };
     // The same relative key in both tiers (invariant 1).
     let cold_key = hot_key.clone();
-    let Some(intent) = core.catalog.register_tiering_intent(&cold_key).await? else {
+    let Some(intent) = intent else {
         return Ok(Moved::Skipped("a collector is deleting this key"));
     };
+    let slot = slots.transfers.acquire().await.expect("the transfer slots are never closed");
+    if slots.stop.load(Ordering::SeqCst) {
+        core.catalog.abandon_tiering_intent(intent, "the pass stopped before copying").await?;
+        return Ok(Moved::Skipped("the pass stopped before copying it"));
+    }
     let outcome = copy_and_verify(core, object, &hot_key, &cold_key).await;
+    if let (Ok(Some(_)), Some(hooks)) = (&outcome, hooks) {
+        hooks.after_copy(object).await;
+    }
+    // What is left are catalog writes: the next copy need not wait for them.
+    drop(slot);
     let moved = match outcome {
         Ok(Some(bytes)) => {
-            if let Some(hooks) = hooks {
-                hooks.after_copy(object).await;
-            }
             let drop_hot = core.settings.tiering.delete_hot_after_copy.then_some(core.settings.gc.grace);
             if core.catalog.switch_to_cold(object, &cold_key, intent, drop_hot).await? {
                 Moved::Done(bytes)
@@ -322,13 +339,24 @@ async fn run_leased(
         // The run record holds the counts as they go.
         let mut done = 0;
         let mut fatal: Option<String> = None;
-        // Candidates come in pages of `batch_size`; moves run `concurrency` at a time, and a
-        // new one starts as soon as one ends, with no pause between pages.
-        let mut in_flight = futures::stream::FuturesUnordered::new();
+        // Candidates come in pages of `batch_size`, and the intents of a page are registered
+        // together. Each move is a task of its own, so moves go on while this loop waits for
+        // the catalog (the next page, the run record) and share the runtime's worker threads.
+        // `concurrency` copies run at a time and a new one starts as soon as one ends, with no
+        // pause between pages; a move's switch in the catalog does not hold its copy's slot, so
+        // up to twice as many tasks are about.
+        let slots = Arc::new(Slots {
+            transfers: tokio::sync::Semaphore::new(settings.concurrency as usize),
+            stop: AtomicBool::new(false),
+        });
+        let mut in_flight = tokio::task::JoinSet::new();
         let mut page = std::collections::VecDeque::new();
         let (mut after_id, mut exhausted) = (0, false);
         loop {
-            while in_flight.len() < settings.concurrency as usize && fatal.is_none() && !lost.load(Ordering::SeqCst) {
+            if fatal.is_some() || lost.load(Ordering::SeqCst) {
+                slots.stop.store(true, Ordering::SeqCst);
+            }
+            while in_flight.len() < 2 * settings.concurrency as usize && !slots.stop.load(Ordering::SeqCst) {
                 if page.is_empty() && !exhausted {
                     let next = core
                         .catalog
@@ -338,15 +366,27 @@ async fn run_leased(
                         Some(last) => after_id = last.id,
                         None => exhausted = true,
                     }
-                    page.extend(next);
+                    let keys: Vec<_> = next.iter().filter_map(|o| o.hot_key.clone()).collect();
+                    let mut intents = core.catalog.register_tiering_intents(&keys).await?.into_iter();
+                    page.extend(next.into_iter().map(|o| {
+                        let intent = if o.hot_key.is_some() { intents.next().flatten() } else { None };
+                        (o, intent)
+                    }));
                 }
-                let Some(object) = page.pop_front() else { break };
-                in_flight.push(async move {
-                    let r = move_object(core, &object, options.hooks.as_ref()).await;
+                let Some((object, intent)) = page.pop_front() else { break };
+                let (core, slots, hooks) = (core.clone(), slots.clone(), options.hooks.clone());
+                in_flight.spawn(async move {
+                    let r = move_object(&core, &object, intent, &slots, hooks.as_ref()).await;
                     (object, r)
                 });
             }
-            let Some((object, result)) = in_flight.next().await else { break };
+            let (object, result) = match in_flight.join_next().await {
+                None => break,
+                Some(Ok(moved)) => moved,
+                // A move that panicked: the pass fails as it did when the moves ran inline (its
+                // intent, if any, is released by the next pass).
+                Some(Err(e)) => std::panic::resume_unwind(e.into_panic()),
+            };
             done += 1;
             match result {
                 Ok(Moved::Done(n)) => {
@@ -373,6 +413,10 @@ async fn run_leased(
             if done % i64::from(settings.batch_size) == 0 {
                 report(core, options, &run, done).await?;
             }
+        }
+        // A pass that stopped early leaves the rest of its page for the next one.
+        for intent in page.into_iter().filter_map(|(_, intent)| intent) {
+            core.catalog.abandon_tiering_intent(intent, "the pass stopped before copying").await?;
         }
         if lost.load(Ordering::SeqCst) {
             fatal.get_or_insert("the tiering lease was lost".to_string());

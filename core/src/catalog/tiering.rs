@@ -235,52 +235,85 @@ impl Catalog {
     /// Earlier queued deletions of that key are dropped first; `None` when a collector is
     /// deleting that key right now (try the object again next pass).
     pub async fn register_tiering_intent(&self, cold_key: &BackingKey) -> Result<Option<i64>, CatalogError> {
+        Ok(self.register_tiering_intents(std::slice::from_ref(cold_key)).await?.pop().flatten())
+    }
+
+    /// [`Catalog::register_tiering_intent`] for several keys at once (a pass registers a
+    /// page of candidates together): the intent ids in the order of `cold_keys`. The keys
+    /// must be distinct.
+    pub async fn register_tiering_intents(&self, cold_keys: &[BackingKey]) -> Result<Vec<Option<i64>>, CatalogError> {
         let now = now_ms();
-        let row = match self.kind() {
-            // One round trip: the DELETE is a data-modifying WITH, and the INSERT, which sees
-            // the rows as they were before it, leaves out those it deleted. A row a collector
-            // has claimed is neither deleted nor left out, so no intent is made.
+        let mut made = std::collections::HashMap::new();
+        match self.kind() {
+            // One round trip for the page: the DELETE is a data-modifying WITH, and the
+            // INSERT, which sees the rows as they were before it, leaves out those it deleted.
+            // A row a collector has claimed is neither deleted nor left out, so no intent is
+            // made for its key.
+            // (At most 1,000 keys a statement, well under Postgres's limit on parameters.)
             CatalogKind::Postgres => {
-                sqlx::query(
-                    "WITH cleared AS (DELETE FROM gc_queue WHERE tier = 'cold' AND backing_key = $1 \
-                     AND (claimed_until IS NULL OR claimed_until < $2) RETURNING id) \
-                     INSERT INTO gc_queue (tier, backing_key, reason, enqueued_at, not_before) \
-                     SELECT 'cold', $1, $3, $2, $4 WHERE NOT EXISTS (SELECT 1 FROM gc_queue \
-                     WHERE tier = 'cold' AND backing_key = $1 AND id NOT IN (SELECT id FROM cleared)) RETURNING id",
-                )
-                .bind(cold_key.as_str())
-                .bind(now)
-                .bind(INTENT)
-                .bind(i64::MAX)
-                .fetch_optional(self.pool())
-                .await?
+                for chunk in cold_keys.chunks(1000) {
+                    let values: Vec<String> = (0..chunk.len()).map(|i| format!("(${})", i + 4)).collect();
+                    let sql = format!(
+                        "WITH keys (k) AS (VALUES {}), \
+                         cleared AS (DELETE FROM gc_queue WHERE tier = 'cold' AND backing_key IN (SELECT k FROM keys) \
+                         AND (claimed_until IS NULL OR claimed_until < $1) RETURNING id) \
+                         INSERT INTO gc_queue (tier, backing_key, reason, enqueued_at, not_before) \
+                         SELECT 'cold', k, $2, $1, $3 FROM keys WHERE NOT EXISTS (SELECT 1 FROM gc_queue g \
+                         WHERE g.tier = 'cold' AND g.backing_key = keys.k AND g.id NOT IN (SELECT id FROM cleared)) \
+                         RETURNING id, backing_key",
+                        values.join(", ")
+                    );
+                    let mut query = sqlx::query(&sql).bind(now).bind(INTENT).bind(i64::MAX);
+                    for key in chunk {
+                        query = query.bind(key.as_str());
+                    }
+                    for row in query.fetch_all(self.pool()).await? {
+                        made.insert(col::<String>(&row, "backing_key")?, col::<i64>(&row, "id")?);
+                    }
+                }
             }
-            // Two statements, no transaction (in-process, no round trips to save): only the
-            // pass holding the lease makes intents, and a collector that claims the key in
+            // Two statements a key, no transaction (in-process, no round trips to save): only
+            // the pass holding the lease makes intents, and a collector that claims the key in
             // between is seen by the second one.
             CatalogKind::Sqlite => {
-                sqlx::query(
-                    "DELETE FROM gc_queue WHERE tier = 'cold' AND backing_key = $1 \
-                     AND (claimed_until IS NULL OR claimed_until < $2)",
-                )
-                .bind(cold_key.as_str())
-                .bind(now)
-                .execute(self.pool())
-                .await?;
-                sqlx::query(
-                    "INSERT INTO gc_queue (tier, backing_key, reason, enqueued_at, not_before) \
-                     SELECT 'cold', $1, $2, $3, $4 \
-                     WHERE NOT EXISTS (SELECT 1 FROM gc_queue WHERE tier = 'cold' AND backing_key = $1) RETURNING id",
-                )
-                .bind(cold_key.as_str())
-                .bind(INTENT)
-                .bind(now)
-                .bind(i64::MAX)
-                .fetch_optional(self.pool())
-                .await?
+                for key in cold_keys {
+                    sqlx::query(
+                        "DELETE FROM gc_queue WHERE tier = 'cold' AND backing_key = $1 \
+                         AND (claimed_until IS NULL OR claimed_until < $2)",
+                    )
+                    .bind(key.as_str())
+                    .bind(now)
+                    .execute(self.pool())
+                    .await?;
+                    let row = sqlx::query(
+                        "INSERT INTO gc_queue (tier, backing_key, reason, enqueued_at, not_before) \
+                         SELECT 'cold', $1, $2, $3, $4 \
+                         WHERE NOT EXISTS (SELECT 1 FROM gc_queue WHERE tier = 'cold' AND backing_key = $1) \
+                         RETURNING id",
+                    )
+                    .bind(key.as_str())
+                    .bind(INTENT)
+                    .bind(now)
+                    .bind(i64::MAX)
+                    .fetch_optional(self.pool())
+                    .await?;
+                    if let Some(row) = row {
+                        made.insert(key.as_str().to_string(), col::<i64>(&row, "id")?);
+                    }
+                }
             }
-        };
-        row.map(|r| r.try_get("id")).transpose().map_err(Into::into)
+        }
+        Ok(cold_keys.iter().map(|k| made.get(k.as_str()).copied()).collect())
+    }
+
+    /// Copies in progress: intents that no switch has dropped and no pass has given up.
+    pub async fn tiering_intents_in_progress(&self) -> Result<i64, CatalogError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM gc_queue WHERE reason = $1 AND not_before = $2")
+            .bind(INTENT)
+            .bind(i64::MAX)
+            .fetch_one(self.pool())
+            .await?;
+        col(&row, "n")
     }
 
     /// The copy will not be used: its intent becomes an ordinary, due deletion.
@@ -494,6 +527,26 @@ mod tests {
         let claimed = catalog.gc_claim(10, Duration::from_secs(60)).await.unwrap();
         assert_eq!(claimed.len(), 1);
         assert_eq!(catalog.register_tiering_intent(&key).await.unwrap(), None);
+
+        // A page at once: the same rules for each key, answered in the page's order.
+        let queued = BackingKey::from_catalog("user-1/v1-b.bin".into());
+        let fresh = BackingKey::from_catalog("user-2/v1-c.bin".into());
+        let abandoned = catalog.register_tiering_intent(&queued).await.unwrap().unwrap();
+        catalog.abandon_tiering_intent(abandoned, "a failed move").await.unwrap();
+        assert_eq!(catalog.gc_pending().await.unwrap(), 2);
+        let page = [key.clone(), queued.clone(), fresh.clone()];
+        let intents = catalog.register_tiering_intents(&page).await.unwrap();
+        assert_eq!(intents.len(), 3);
+        assert_eq!(intents[0], None, "a collector holds the first key");
+        let (b, c) = (intents[1].unwrap(), intents[2].unwrap());
+        assert!(b != c && b != abandoned);
+        // The claimed deletion and the two intents: the second key's queued deletion gave way.
+        assert_eq!(catalog.gc_pending().await.unwrap(), 3);
+        for intent in [b, c] {
+            catalog.abandon_tiering_intent(intent, "a failed move").await.unwrap();
+        }
+        assert_eq!(catalog.register_tiering_intents(&[]).await.unwrap(), Vec::<Option<i64>>::new());
+
         // Once it is done, the key is free again.
         catalog.gc_done(claimed[0].id).await.unwrap();
         assert!(catalog.register_tiering_intent(&key).await.unwrap().is_some());
