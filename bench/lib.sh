@@ -101,6 +101,26 @@ start_tiergate() {
     die "tiergate not ready after 60 s"
 }
 
+# A bare TCP relay (bench/relay) in front of a MinIO: what any process standing between the
+# client and MinIO costs at the least, measured beside the gateway. Sets RELAY_EP RELAY_PID.
+start_relay() { # target 127.0.0.1:port
+    local bin=$CACHE/bin/tcprelay port i
+    if [[ ! -x $bin || $ROOT/bench/relay/tcprelay.c -nt $bin ]]; then
+        log "building tcprelay"
+        mkdir -p "$CACHE/bin"
+        cc -O2 -pthread -o "$bin" "$ROOT/bench/relay/tcprelay.c" || die "cc tcprelay"
+    fi
+    port=$(free_port)
+    "$bin" "$port" "${1##*:}" 2>>"${TG_DIR:-/tmp}/relay.log" &
+    RELAY_PID=$!
+    RELAY_EP=http://127.0.0.1:$port
+    for i in $(seq 1 50); do
+        if curl -s -o /dev/null -m 2 "$RELAY_EP/"; then return 0; fi
+        sleep 0.1
+    done
+    die "tcprelay not listening on $RELAY_EP"
+}
+
 stop_tiergate() {
     if [[ -n ${TG_PID:-} ]] && kill -0 "$TG_PID" 2>/dev/null; then
         kill "$TG_PID" 2>/dev/null || true
@@ -114,6 +134,7 @@ stop_tiergate() {
 # Removes what start_tiergate made (call from an EXIT trap).
 cleanup_tiergate() {
     stop_tiergate
+    [[ -n ${RELAY_PID:-} ]] && kill "$RELAY_PID" 2>/dev/null
     rclone_env
     [[ -n ${TG_HOT_BUCKET:-} ]] && purge_bucket hot "$TG_HOT_BUCKET"
     [[ -n ${TG_COLD_BUCKET:-} ]] && purge_bucket cold "$TG_COLD_BUCKET"

@@ -7,7 +7,7 @@
 # same object from the cold MinIO (curl --aws-sigv4 both). Prints numbers only: no timed
 # assertions. See bench/README.md.
 #
-#   bash bench/tiering.sh [--rounds 3] [--concurrency 8] [--batch-size 64] [--get-n 5]
+#   bash bench/tiering.sh [--rounds 3] [--concurrency 8] [--batch-size 64] [--get-n 21]
 #                         [--small 2000x64KiB] [--large 8x128MiB] [--only small,large,get]
 #                         [--env TIERGATE_X__Y=V ...] [--keep]
 #
@@ -24,7 +24,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ROUNDS=3
 CONCURRENCY=8
 BATCH=64
-GET_N=5
+GET_N=21
 SMALL=2000x64KiB
 LARGE=8x128MiB
 ONLY=small,large,get
@@ -199,10 +199,16 @@ if want get; then
     loc=$(curl -fsS -m 30 --aws-sigv4 "aws:amz:us-east-1:s3" -H "$SHA_HDR" --user "$LAST_AK:$LAST_SK" -I "$TG_S3/large/$name" \
         | tr -d '\r' | awk -F': ' 'tolower($1)=="x-amz-storage-class" {print $2}')
     log "GET $name: gateway storage class ${loc:-?}, cold key user-$LAST_USER_ID/$cold_key"
+    # The same GET through a bare TCP relay in front of the cold MinIO (bench/relay): the most
+    # any process relaying the bytes gets here.
+    start_relay "${COLD_EP#http://}"
     get_one() { # target round
         local url user out
-        if [[ $1 == gateway ]]; then url=$TG_S3/large/$name user=$LAST_AK:$LAST_SK
-        else url=$COLD_EP/$TG_COLD_BUCKET/user-$LAST_USER_ID/$cold_key user=$MINIO_AK:$MINIO_SK; fi
+        case $1 in
+            gateway) url=$TG_S3/large/$name user=$LAST_AK:$LAST_SK ;;
+            relay) url=$RELAY_EP/$TG_COLD_BUCKET/user-$LAST_USER_ID/$cold_key user=$MINIO_AK:$MINIO_SK ;;
+            *) url=$COLD_EP/$TG_COLD_BUCKET/user-$LAST_USER_ID/$cold_key user=$MINIO_AK:$MINIO_SK ;;
+        esac
         out=$(curl -sS -m 300 -o /dev/null -w '%{http_code} %{size_download} %{time_total} %{time_starttransfer}' \
             --aws-sigv4 "aws:amz:us-east-1:s3" -H "$SHA_HDR" --user "$user" "$url")
         read -r code size secs ttfb <<<"$out"
@@ -210,9 +216,13 @@ if want get; then
         emit "$(jq -nc --arg t "$1" --argjson round "$2" --argjson size "$size" --argjson s "$secs" --argjson ttfb "$ttfb" \
             '{tool: "get", target: $t, round: $round, size: $size, seconds: $s, ttfb_s: $ttfb, mib_per_s: ($size / 1048576 / $s)}')"
     }
-    get_one gateway 0; get_one direct 0 # warm-up
+    get_one gateway 0; get_one relay 0; get_one direct 0 # warm-up
     for r in $(seq 1 "$GET_N"); do
-        if ((r % 2)); then get_one gateway "$r"; get_one direct "$r"; else get_one direct "$r"; get_one gateway "$r"; fi
+        if ((r % 2)); then
+            get_one gateway "$r"; get_one relay "$r"; get_one direct "$r"
+        else
+            get_one direct "$r"; get_one relay "$r"; get_one gateway "$r"
+        fi
     done
 fi
 
@@ -252,9 +262,12 @@ g = [r for r in rows if r["tool"] == "get" and r["round"] > 0]
 if g:
     gw = med([r["mib_per_s"] for r in g if r["target"] == "gateway"])
     di = med([r["mib_per_s"] for r in g if r["target"] == "direct"])
-    print(f"GET {large.split('x')[1]} cold object, curl, median of {len(g)//2}: gateway {gw:.1f} MiB/s, direct cold MinIO {di:.1f} MiB/s, "
+    rl = med([r["mib_per_s"] for r in g if r["target"] == "relay"] or [float("nan")])
+    print(f"GET {large.split('x')[1]} cold object, curl, median of {len([r for r in g if r['target'] == 'gateway'])}: gateway {gw:.1f} MiB/s, direct cold MinIO {di:.1f} MiB/s, "
           f"ratio {gw/di:.2f} (target >= 0.85: {'met' if gw/di >= 0.85 else 'MISSED'}); TTFB median gateway "
           f"{med([r['ttfb_s'] for r in g if r['target']=='gateway'])*1000:.1f} ms, direct {med([r['ttfb_s'] for r in g if r['target']=='direct'])*1000:.1f} ms")
+    print(f"  the same GET through a bare TCP relay (bench/relay): {rl:.1f} MiB/s = {rl/di:.2f} of direct, about the best a process "
+          f"relaying the bytes gets here; gateway / relay {gw/rl:.2f}")
 print(f"raw: {path}")
 EOF
 envs=""

@@ -3,7 +3,9 @@
 # S3 gateway vs MinIO direct (issue 3): the same warp-style load, the same client settings,
 # against Tiergate's S3 gateway (Postgres catalog + MinIO hot tier, a user's long-lived key) and
 # against the hot MinIO directly, in turns (gateway, direct, then direct, gateway, ...), and the
-# medians. Prints numbers only: no timed assertions. See bench/README.md.
+# medians. GET 32 MiB also runs through bench/relay, a bare TCP relay in front of the same
+# MinIO: about the best any process relaying the bytes gets on this machine. Prints numbers
+# only: no timed assertions. See bench/README.md.
 #
 #   bash bench/warp.sh [--rounds 3] [--duration 20s] [--concurrent 4] [--list-objects 100000]
 #                      [--only put32,put32sp,get32,put64k,list,stat] [--keep]
@@ -60,6 +62,7 @@ trap 'exit 130' INT TERM
 log "$(machine_info | head -1)"
 start_tiergate
 make_user "warp-$(rand)@example.com"
+if want get32; then start_relay "${HOT_EP#http://}"; fi
 MINIO_HOT_PID=$(minio_pid 9000)
 
 # One s3load run; appends its JSON line, with round, CPU seconds of tiergate and of the hot
@@ -67,10 +70,14 @@ MINIO_HOT_PID=$(minio_pid 9000)
 run_one() { # target round name s3load-args...
     local target=$1 round=$2 name=$3; shift 3
     local host ak sk bucket
-    if [[ $target == gateway ]]; then host=$TG_S3 ak=$U_AK sk=$U_SK bucket=$GW_BUCKET
-    else host=$HOT_EP ak=$MINIO_AK sk=$MINIO_SK bucket=$DIRECT_BUCKET; fi
-    local tg0 mi0 pg0 ld rss0 tmp peak=0
+    case $target in
+        gateway) host=$TG_S3 ak=$U_AK sk=$U_SK bucket=$GW_BUCKET ;;
+        relay) host=$RELAY_EP ak=$MINIO_AK sk=$MINIO_SK bucket=$DIRECT_BUCKET ;;
+        *) host=$HOT_EP ak=$MINIO_AK sk=$MINIO_SK bucket=$DIRECT_BUCKET ;;
+    esac
+    local tg0 mi0 pg0 rl0 ld rss0 tmp peak=0
     tg0=$(cpu_s "$TG_PID"); mi0=$(cpu_s "$MINIO_HOT_PID"); pg0=$(pg_cpu_s); ld=$(load1); rss0=$(rss_kib "$TG_PID")
+    rl0=$(cpu_s "${RELAY_PID:-0}")
     tmp=$(mktemp)
     "$S3LOAD" -host "$host" -access-key "$ak" -secret-key "$sk" -bucket "$bucket" -region us-east-1 \
         -target "$target" "$@" >"$tmp" 2>"$tmp.err" &
@@ -85,22 +92,23 @@ run_one() { # target round name s3load-args...
     jq -c --arg name "$name" --argjson round "$round" --argjson tg "$(cpu_s "$TG_PID")" --argjson tg0 "$tg0" \
         --argjson mi "$(cpu_s "$MINIO_HOT_PID")" --argjson mi0 "$mi0" --argjson peak "$peak" --argjson rss0 "$rss0" \
         --argjson pg "$(pg_cpu_s)" --argjson pg0 "$pg0" --argjson ld "$ld" \
-        '. + {name: $name, round: $round, tiergate_cpu_s: ($tg - $tg0), minio_cpu_s: ($mi - $mi0),
+        --argjson rl "$(cpu_s "${RELAY_PID:-0}")" --argjson rl0 "$rl0" \
+        '. + {name: $name, round: $round, tiergate_cpu_s: ($tg - $tg0), minio_cpu_s: ($mi - $mi0), relay_cpu_s: ($rl - $rl0),
               postgres_cpu_s: ($pg - $pg0), load1_before: $ld, rss_before_kib: $rss0, rss_peak_kib: $peak}' \
         "$tmp" | tee -a "$OUT" >&2
     rm -f "$tmp" "$tmp.err"
 }
 
-# ROUNDS rounds, gateway and direct in turns, the order flipped every round.
+# ROUNDS rounds, gateway and direct in turns (and the relay between them when RELAY=1), the
+# order flipped every round.
 pair() { # name s3load-args...
     local name=$1; shift
-    local r
+    local r t order targets=(gateway direct)
+    [[ ${RELAY:-} == 1 ]] && targets=(gateway relay direct)
     for r in $(seq 1 "$ROUNDS"); do
-        if ((r % 2)); then
-            run_one gateway "$r" "$name" "$@"; run_one direct "$r" "$name" "$@"
-        else
-            run_one direct "$r" "$name" "$@"; run_one gateway "$r" "$name" "$@"
-        fi
+        order=("${targets[@]}")
+        if ((r % 2 == 0)); then mapfile -t order < <(printf '%s\n' "${targets[@]}" | tac); fi
+        for t in "${order[@]}"; do run_one "$t" "$r" "$name" "$@"; done
     done
 }
 
@@ -118,7 +126,8 @@ if want put32; then pair put32 -op put -obj-size 32MiB -concurrent "$CONC" -dura
 if want put32sp; then pair put32sp -op put -obj-size 32MiB -concurrent "$CONC" -duration "$DUR" -disable-multipart; fi
 if want get32; then
     prepare_both prep-get32 -obj-size 32MiB -objects "$GET_OBJECTS" -concurrent "$CONC" -prefix G
-    pair get32 -op get -obj-size 32MiB -objects "$GET_OBJECTS" -concurrent "$CONC" -prefix G -duration "$DUR"
+    # The bare TCP relay in front of the hot MinIO runs beside them: about the best a gateway can do.
+    RELAY=1 pair get32 -op get -obj-size 32MiB -objects "$GET_OBJECTS" -concurrent "$CONC" -prefix G -duration "$DUR"
 fi
 if want put64k; then pair put64k -op put -obj-size 64KiB -concurrent "$CONC" -duration "$DUR"; fi
 if want list || want stat; then
@@ -163,6 +172,12 @@ for name, field, label, tdesc, ok in lines:
     ratio = g / d if d else float("nan")
     met = "" if ok is None else ("met" if ok(ratio) else "MISSED")
     print(f"{label:<26}{g:>14.2f}{d:>14.2f}{ratio:>8.2f}  {tdesc} {met}")
+rl, gw, di = (med("get32", t, "mib_per_s") for t in ("relay", "gateway", "direct"))
+if rl and di:
+    print(f"{'GET 32 MiB, bare TCP relay':<26}{rl:>14.2f}{di:>14.2f}{rl / di:>8.2f}  (about the best a process relaying the bytes gets here; "
+          f"gateway / relay {gw / rl:.2f})")
+    rcpu = statistics.median([r["relay_cpu_s"] / r["seconds"] for r in rows if r["name"] == "get32" and r["target"] == "relay"])
+    print(f"  get32: cores busy (median): relay {rcpu:.2f}")
 for name in ("put32", "put32sp", "get32", "put64k", "list", "stat"):
     g = [r for r in rows if r["name"] == name and r["round"] > 0]
     if g:
