@@ -13,7 +13,9 @@ pub fn init(server: &ServerSettings) {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&server.log_level))
         .unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(true);
+    // Colours only on a terminal: a file, journald or `docker logs` gets plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(true).with_ansi(ansi);
     let not_echoed = filter_fn(|meta| !echoes_an_operation_error(meta));
     let _ = match server.log_format {
         LogFormat::Json => {
@@ -23,12 +25,15 @@ pub fn init(server: &ServerSettings) {
     };
 }
 
-/// s3s logs every error an S3 operation returns at ERROR ("op returns error"), a NoSuchKey as
-/// much as a fault. The gateway logs each operation's outcome itself (INFO when refused, WARN
-/// when failed, with the error code), so that echo is dropped. Refusals made before any
-/// operation runs (a bad signature) are still logged by s3s.
+/// s3s logs every error it answers with at ERROR: an operation's ("op returns error"; a
+/// NoSuchKey as much as a fault) and one refused before any operation ran ("failed to prepare";
+/// a bad signature from anyone on the network, and once more as the `error` of its
+/// instrumented `prepare`). The gateway logs each answered request itself, INFO when refused
+/// and WARN when failed, with the error code, so those echoes are dropped: every `s3s::ops`
+/// event that carries an `err` or an `error`.
 fn echoes_an_operation_error(meta: &Metadata<'_>) -> bool {
-    meta.is_event() && meta.target() == "s3s::ops" && meta.fields().field("op").is_some()
+    let fields = meta.fields();
+    meta.is_event() && meta.target() == "s3s::ops" && (fields.field("err").is_some() || fields.field("error").is_some())
 }
 
 #[cfg(test)]
@@ -47,7 +52,7 @@ mod tests {
     }
 
     #[test]
-    fn the_echo_of_an_operation_error_is_dropped_and_nothing_else() {
+    fn the_echoes_of_errors_answered_are_dropped_and_nothing_else() {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let subscriber = tracing_subscriber::registry()
             .with(Seen(seen.clone()))
@@ -55,8 +60,10 @@ mod tests {
         tracing::subscriber::with_default(subscriber, || {
             tracing::error!(target: "s3s::ops", op = "GetObject", err = "NoSuchKey", "op returns error");
             tracing::error!(target: "s3s::ops", err = "SignatureDoesNotMatch", "failed to prepare");
+            tracing::error!(target: "s3s::ops", error = "SignatureDoesNotMatch");
+            tracing::debug!(target: "s3s::ops", op = "GetObject", "resolved route");
             tracing::error!(target: "s3s::service", "a 500");
-            tracing::info!(target: "tiergate_gateway", op = "GetObject", "S3 request refused");
+            tracing::info!(target: "tiergate_gateway", op = "GetObject", code = "NoSuchKey", "S3 request refused");
         });
         assert_eq!(*seen.lock().unwrap(), ["s3s::ops", "s3s::service", "tiergate_gateway"]);
     }

@@ -17,7 +17,9 @@ mod s3;
 mod sts;
 
 use std::future::Future;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder as ConnBuilder;
@@ -29,22 +31,42 @@ use tokio::net::TcpListener;
 pub use s3::Gateway;
 
 /// Counts and times one S3 operation; the status is what the client will see.
-pub(crate) fn observe(op: &str, started: std::time::Instant, error: Option<&s3s::S3Error>) {
+pub(crate) fn observe(op: &str, started: Instant, error: Option<&s3s::S3Error>) {
     let status = match error {
         None => 200,
         Some(e) => {
             e.status_code().map(|s| s.as_u16()).unwrap_or_else(|| e.code().status_code().map_or(500, |s| s.as_u16()))
         }
     };
+    record(op, started, status, error.map(|e| e.code().as_str()));
+}
+
+/// The `op` label of a request that no operation answered: refused before one ran (a bad
+/// signature, an expired key, a malformed request) or not one Tiergate implements.
+const NO_OP: &str = "none";
+
+/// One line per refused or failed request (INFO when refused, WARN when failed), and the
+/// request metrics. s3s's own ERROR echo of the same errors is dropped (`telemetry.rs`).
+pub(crate) fn record(op: &str, started: Instant, status: u16, code: Option<&str>) {
     let m = tiergate_core::metrics::metrics();
     m.s3_requests.with_label_values(&[op, &status.to_string()]).inc();
     m.s3_request_duration.with_label_values(&[op]).observe(started.elapsed().as_secs_f64());
     let millis = started.elapsed().as_secs_f64() * 1000.0;
-    match (status, error) {
-        (500.., Some(e)) => tracing::warn!(op, status, code = e.code().as_str(), millis, "S3 request failed"),
-        (400.., Some(e)) => tracing::info!(op, status, code = e.code().as_str(), millis, "S3 request refused"),
+    let code = code.unwrap_or("");
+    match status {
+        500.. => tracing::warn!(op, status, code, millis, "S3 request failed"),
+        400.. => tracing::info!(op, status, code, millis, "S3 request refused"),
         _ => tracing::debug!(op, status, millis, "S3 request"),
     }
+}
+
+/// The `<Code>` of an error answer held in memory (S3 and STS errors both have one).
+pub(crate) fn error_code(body: &s3s::Body) -> Option<String> {
+    let bytes = body.bytes()?;
+    let xml = std::str::from_utf8(&bytes).ok()?;
+    let start = xml.find("<Code>")? + "<Code>".len();
+    let len = xml[start..].find("</Code>")?;
+    Some(xml[start..start + len].to_string())
 }
 
 /// S3 timestamps from catalog milliseconds.
@@ -73,7 +95,20 @@ pub fn service(core: Core) -> Result<S3Service, String> {
 #[derive(Clone)]
 pub(crate) struct RequestId(pub String);
 
-/// The S3 service with a request id on every request and answer.
+/// In a request's extensions: set once an operation of ours has counted and logged it.
+#[derive(Clone, Default)]
+pub(crate) struct Observed(Arc<AtomicBool>);
+
+impl Observed {
+    pub(crate) fn mark(extensions: &http::Extensions) {
+        if let Some(o) = extensions.get::<Observed>() {
+            o.0.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// The S3 service with a request id on every request and answer; a request that no operation
+/// answered is counted and logged here.
 #[derive(Clone)]
 struct WithRequestId(S3Service);
 
@@ -83,8 +118,11 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for WithReque
     type Future = std::pin::Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
 
     fn call(&self, mut req: http::Request<hyper::body::Incoming>) -> Self::Future {
+        let started = Instant::now();
         let id = uuid::Uuid::new_v4().simple().to_string()[..16].to_ascii_uppercase();
+        let observed = Observed::default();
         req.extensions_mut().insert(RequestId(id.clone()));
+        req.extensions_mut().insert(observed.clone());
         let inner = self.0.clone();
         Box::pin(async move {
             let mut res = if has_negative_expiry(req.uri()) {
@@ -92,6 +130,9 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for WithReque
             } else {
                 hyper::service::Service::call(&inner, req).await?
             };
+            if !observed.0.load(Ordering::Relaxed) {
+                record(NO_OP, started, res.status().as_u16(), error_code(res.body()).as_deref());
+            }
             if let Ok(v) = http::HeaderValue::from_str(&id) {
                 res.headers_mut().insert("x-amz-request-id", v);
             }
@@ -116,7 +157,6 @@ fn expired_presigned_url(request_id: &str) -> http::Response<s3s::Body> {
     let mut res = http::Response::new(s3s::Body::from(xml));
     *res.status_mut() = http::StatusCode::FORBIDDEN;
     res.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/xml"));
-    observe("PresignedUrl", std::time::Instant::now(), Some(&s3s::s3_error!(AccessDenied, "Request has expired")));
     res
 }
 

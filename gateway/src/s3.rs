@@ -27,6 +27,7 @@ macro_rules! route {
             $(
                 async fn $op(&self, req: S3Request<$input>) -> S3Result<S3Response<$output>> {
                     let started = std::time::Instant::now();
+                    crate::Observed::mark(&req.extensions);
                     let request_id = req.extensions.get::<crate::RequestId>().map(|r| r.0.clone());
                     let mut result = match ReqCtx::new(&self.core, &req) {
                         Ok(cx) => $family::$op(&cx, req).await,

@@ -142,21 +142,28 @@ impl S3Route for AssumeRoleWithWebIdentity {
         Ok(())
     }
 
-    async fn call(&self, mut req: S3Request<Body>) -> S3Result<S3Response<Body>> {
+    async fn call(&self, req: S3Request<Body>) -> S3Result<S3Response<Body>> {
+        let started = std::time::Instant::now();
+        crate::Observed::mark(&req.extensions);
+        let res = self.respond(req).await;
+        let status = res.status.map_or(200, |s| s.as_u16());
+        crate::record("assume_role_with_web_identity", started, status, crate::error_code(&res.output).as_deref());
+        Ok(res)
+    }
+}
+
+impl AssumeRoleWithWebIdentity {
+    async fn respond(&self, mut req: S3Request<Body>) -> S3Response<Body> {
         let mut params = req.uri.query().map(|q| query_params(q.as_bytes())).unwrap_or_default();
         if req.method == Method::POST && is_form(&req.headers) {
             let body: Bytes = match req.input.store_all_limited(MAX_FORM_BYTES).await {
                 Ok(b) => b,
                 Err(_) => {
-                    return Ok(sts_error(
-                        StatusCode::BAD_REQUEST,
-                        "InvalidParameterValue",
-                        "The form body is too large.",
-                    ))
+                    return sts_error(StatusCode::BAD_REQUEST, "InvalidParameterValue", "The form body is too large.")
                 }
             };
             params.extend(query_params(&body));
         }
-        Ok(self.answer(&params))
+        self.answer(&params)
     }
 }

@@ -12,7 +12,7 @@ use tiergate_core::objects::ObjectWrite;
 use tiergate_core::settings::Settings;
 use tiergate_core::Core;
 
-use crate::helpers::{random_bytes, services_required};
+use crate::helpers::{random_bytes, services_required, S3Target};
 
 const OBJECTS: usize = 560;
 
@@ -174,13 +174,15 @@ async fn metrics_pass_promtool_and_match_the_run_records() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let gateway = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let base = format!("http://127.0.0.1:{port}");
+    let log_path = dir.path().join("tiergate.log");
     let mut child = Command::new(env!("CARGO_BIN_EXE_tiergate"))
         .arg("serve")
         .current_dir(dir.path())
         .env("TIERGATE_SERVER__CONTROL_PLANE_ADDR", format!("127.0.0.1:{port}"))
         .env("TIERGATE_SERVER__GATEWAY_ADDR", format!("127.0.0.1:{gateway}"))
         .env("TIERGATE_AUTH__ADMINS", "[\"ops@example.com\"]")
-        .stdout(Stdio::null())
+        .env_remove("RUST_LOG")
+        .stdout(std::fs::File::create(&log_path).unwrap())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
@@ -230,6 +232,25 @@ async fn metrics_pass_promtool_and_match_the_run_records() {
     }
     assert_eq!(run["status"], "succeeded");
 
+    // S3 traffic: a request answered, one refused for its signature before any operation ran,
+    // and an STS call with a forged token.
+    let c: Value =
+        client.post(format!("{base}/api/credentials")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let (id, secret) = (c["access_key_id"].as_str().unwrap(), c["secret_access_key"].as_str().unwrap());
+    let endpoint = format!("http://127.0.0.1:{gateway}");
+    let s3 = |secret: &str| {
+        S3Target { endpoint: endpoint.clone(), access_key: id.into(), secret_key: secret.into() }.client()
+    };
+    s3(secret).list_buckets().send().await.unwrap();
+    let refused = s3("not the secret").list_buckets().send().await.unwrap_err().into_service_error();
+    assert_eq!(refused.meta().code(), Some("SignatureDoesNotMatch"));
+    let sts = client
+        .post(format!("{endpoint}/?Action=AssumeRoleWithWebIdentity&Version=2011-06-15&WebIdentityToken=forged"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sts.status(), StatusCode::BAD_REQUEST);
+
     let text = client.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
     let _ = child.kill();
     let _ = child.wait();
@@ -256,4 +277,16 @@ async fn metrics_pass_promtool_and_match_the_run_records() {
     assert_eq!(metric(&text, "tiergate_bytes{tier=\"cold\"}"), 302_010.0);
     assert_eq!(metric(&text, "tiergate_tiering_run_duration_seconds_count"), 1.0);
     assert!(metric(&text, "tiergate_tiering_last_success_timestamp_seconds") > 1.7e9);
+    assert_eq!(metric(&text, "tiergate_s3_requests_total{op=\"list_buckets\",status=\"200\"}"), 1.0);
+    assert_eq!(metric(&text, "tiergate_s3_requests_total{op=\"none\",status=\"403\"}"), 1.0);
+    assert_eq!(metric(&text, "tiergate_s3_requests_total{op=\"assume_role_with_web_identity\",status=\"400\"}"), 1.0);
+
+    // Refusals are one INFO line each, with their code; nothing is logged at ERROR.
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(!log.contains("ERROR"), "{log}");
+    let refusals: Vec<&str> = log.lines().filter(|l| l.contains("S3 request refused")).collect();
+    assert_eq!(refusals.len(), 2, "{log}");
+    assert!(refusals.iter().all(|l| l.contains(" INFO ")), "{log}");
+    assert!(refusals[0].contains("none") && refusals[0].contains("SignatureDoesNotMatch"), "{log}");
+    assert!(refusals[1].contains("InvalidIdentityToken"), "{log}");
 }
