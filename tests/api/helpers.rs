@@ -92,11 +92,31 @@ fn unique(prefix: &str) -> String {
 }
 
 /// A fresh, empty Postgres database on the test server; its URL.
+///
+/// Its name is `tg_test_<unix seconds>_<random>`. A test cannot drop its own database (the
+/// app's pool outlives the test's last await), so the first call in each test process drops
+/// the test databases more than an hour old, which no run still uses.
 pub async fn fresh_postgres_db() -> Option<String> {
     use sqlx::Connection;
+    static SWEPT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     let admin = service_env("TIERGATE_TEST_PG_URL")?;
-    let name = unique("tg_test_");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let name = unique(&format!("tg_test_{now}_"));
     let mut conn = sqlx::postgres::PgConnection::connect(&admin).await.expect("connect to the test Postgres");
+    if !SWEPT.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        let names: Vec<(String,)> =
+            sqlx::query_as("SELECT datname FROM pg_database WHERE datname LIKE 'tg\\_test\\_%'")
+                .fetch_all(&mut conn)
+                .await
+                .expect("list test databases");
+        for (old,) in names {
+            // Names from before the time stamp have none: they are old too.
+            let made: u64 = old["tg_test_".len()..].split_once('_').and_then(|(t, _)| t.parse().ok()).unwrap_or(0);
+            if made + 3600 < now {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {old} WITH (FORCE)")).execute(&mut conn).await;
+            }
+        }
+    }
     sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create a test database");
     conn.close().await.ok();
     let mut url = url::Url::parse(&admin).unwrap();
