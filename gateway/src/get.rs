@@ -158,21 +158,52 @@ fn answered_checksums(
     }
 }
 
+/// What GET and HEAD do first, on inputs whose fields have the same names: the object, its
+/// part's range and the number of parts when `partNumber` is asked, the conditions checked.
+macro_rules! open_for_reading {
+    ($cx:expr, $input:expr) => {{
+        check_version($input.version_id.as_deref())?;
+        let object = find_object($cx, &$input.bucket, &$input.key).await?;
+        let part = part_range(&object, $input.part_number)?;
+        check_read_conditions(
+            &object,
+            $input.if_match.as_ref(),
+            $input.if_none_match.as_ref(),
+            $input.if_modified_since.as_ref(),
+            $input.if_unmodified_since.as_ref(),
+        )?;
+        (object, part)
+    }};
+}
+
+/// A GET or HEAD answer: the fields given, then what both say of the object (validators,
+/// stored headers, metadata, storage class).
+macro_rules! describe_object {
+    ($output:ident { $($field:ident: $value:expr),* $(,)? }, $cx:expr, $object:expr) => {
+        $output {
+            $($field: $value,)*
+            accept_ranges: Some("bytes".into()),
+            e_tag: Some(ETag::Strong($object.etag.clone())),
+            last_modified: Some(timestamp($object.created_at)),
+            content_type: $object.content_type.clone(),
+            cache_control: header($object, "cache-control"),
+            content_disposition: header($object, "content-disposition"),
+            content_encoding: header($object, "content-encoding"),
+            content_language: header($object, "content-language"),
+            expires: header($object, "expires"),
+            metadata: (!$object.user_metadata.is_empty()).then(|| $object.user_metadata.clone().into_iter().collect()),
+            storage_class: Some(storage_class($cx, $object)),
+            ..Default::default()
+        }
+    };
+}
+
 pub async fn get_object(cx: &ReqCtx<'_>, req: S3Request<GetObjectInput>) -> S3Result<S3Response<GetObjectOutput>> {
     let input = req.input;
-    check_version(input.version_id.as_deref())?;
     if input.sse_customer_algorithm.is_some() {
         return Err(s3_error!(NotImplemented, "Server-side encryption is not supported."));
     }
-    let object = find_object(cx, &input.bucket, &input.key).await?;
-    let part = part_range(&object, input.part_number)?;
-    check_read_conditions(
-        &object,
-        input.if_match.as_ref(),
-        input.if_none_match.as_ref(),
-        input.if_modified_since.as_ref(),
-        input.if_unmodified_since.as_ref(),
-    )?;
+    let (object, part) = open_for_reading!(cx, input);
     let range = match (&input.range, part) {
         (_, Some((range, _))) => range,
         (None, None) => None,
@@ -188,59 +219,31 @@ pub async fn get_object(cx: &ReqCtx<'_>, req: S3Request<GetObjectInput>) -> S3Re
         Some(r) => (r.len(), Some(format!("bytes {}-{}/{}", r.start, r.end_inclusive, object.size))),
         None => (object.size, None),
     };
-    let mut out = GetObjectOutput {
-        body: Some(to_blob(stream)),
-        content_length: Some(content_length as i64),
-        content_range,
-        parts_count: part.map(|(_, count)| count),
-        accept_ranges: Some("bytes".into()),
-        e_tag: Some(ETag::Strong(object.etag.clone())),
-        last_modified: Some(timestamp(object.created_at)),
-        content_type: object.content_type.clone(),
-        cache_control: header(&object, "cache-control"),
-        content_disposition: header(&object, "content-disposition"),
-        content_encoding: header(&object, "content-encoding"),
-        content_language: header(&object, "content-language"),
-        expires: header(&object, "expires"),
-        metadata: (!object.user_metadata.is_empty()).then(|| object.user_metadata.clone().into_iter().collect()),
-        storage_class: Some(storage_class(cx, &object)),
-        ..Default::default()
-    };
+    let mut out = describe_object!(
+        GetObjectOutput {
+            body: Some(to_blob(stream)),
+            content_length: Some(content_length as i64),
+            content_range: content_range,
+            parts_count: part.map(|(_, count)| count),
+        },
+        cx,
+        &object
+    );
     set_checksums!(out, sums, with_type);
     Ok(S3Response::new(out))
 }
 
 pub async fn head_object(cx: &ReqCtx<'_>, req: S3Request<HeadObjectInput>) -> S3Result<S3Response<HeadObjectOutput>> {
     let input = req.input;
-    check_version(input.version_id.as_deref())?;
-    let object = find_object(cx, &input.bucket, &input.key).await?;
-    let part = part_range(&object, input.part_number)?;
-    check_read_conditions(
-        &object,
-        input.if_match.as_ref(),
-        input.if_none_match.as_ref(),
-        input.if_modified_since.as_ref(),
-        input.if_unmodified_since.as_ref(),
-    )?;
+    let (object, part) = open_for_reading!(cx, input);
     let range = part.and_then(|(range, _)| range);
     let content_length = range.map_or(object.size, |r| r.len());
     let sums = answered_checksums(&object, input.checksum_mode.as_ref(), input.part_number, range);
-    let mut out = HeadObjectOutput {
-        content_length: Some(content_length as i64),
-        parts_count: part.map(|(_, count)| count),
-        accept_ranges: Some("bytes".into()),
-        e_tag: Some(ETag::Strong(object.etag.clone())),
-        last_modified: Some(timestamp(object.created_at)),
-        content_type: object.content_type.clone(),
-        cache_control: header(&object, "cache-control"),
-        content_disposition: header(&object, "content-disposition"),
-        content_encoding: header(&object, "content-encoding"),
-        content_language: header(&object, "content-language"),
-        expires: header(&object, "expires"),
-        metadata: (!object.user_metadata.is_empty()).then(|| object.user_metadata.clone().into_iter().collect()),
-        storage_class: Some(storage_class(cx, &object)),
-        ..Default::default()
-    };
+    let mut out = describe_object!(
+        HeadObjectOutput { content_length: Some(content_length as i64), parts_count: part.map(|(_, count)| count) },
+        cx,
+        &object
+    );
     set_checksums!(out, sums, with_type);
     Ok(S3Response::new(out))
 }
