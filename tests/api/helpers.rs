@@ -91,6 +91,72 @@ fn unique(prefix: &str) -> String {
     format!("{prefix}{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
 }
 
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}
+
+/// Whether a test's database or bucket named `<prefix><unix seconds><sep><random>` is more
+/// than an hour old, which no test run still uses. A name from before the time stamp has
+/// none: it is old too.
+fn left_behind(name: &str, prefix: &str, sep: char) -> bool {
+    let made = name
+        .strip_prefix(prefix)
+        .and_then(|rest| rest.split_once(sep))
+        .and_then(|(t, _)| t.parse::<u64>().ok())
+        .unwrap_or(0);
+    made + 3600 < unix_now()
+}
+
+/// The shared MinIO's test buckets, `tg-hot-<unix seconds>-<random>` and `tg-cold-…`, are not
+/// emptied by their tests (the app may still be writing when a test ends). So the first app
+/// of each test process on an endpoint removes the test buckets there that are over an hour
+/// old, with their objects and unfinished uploads.
+async fn sweep_test_buckets(target: &S3Target) {
+    static SWEPT: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    {
+        let mut swept = SWEPT.lock().unwrap();
+        if swept.contains(&target.endpoint) {
+            return;
+        }
+        swept.push(target.endpoint.clone());
+    }
+    let s3 = target.client();
+    let Ok(listed) = s3.list_buckets().send().await else { return };
+    for name in listed.buckets().iter().filter_map(|b| b.name()) {
+        if left_behind(name, "tg-hot-", '-') || left_behind(name, "tg-cold-", '-') {
+            remove_bucket(&s3, name).await;
+        }
+    }
+}
+
+async fn remove_bucket(s3: &aws_sdk_s3::Client, bucket: &str) {
+    use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+    loop {
+        let Ok(page) = s3.list_objects_v2().bucket(bucket).send().await else { return };
+        let keys: Vec<ObjectIdentifier> = page
+            .contents()
+            .iter()
+            .filter_map(|o| o.key())
+            .filter_map(|k| ObjectIdentifier::builder().key(k).build().ok())
+            .collect();
+        if keys.is_empty() {
+            break;
+        }
+        let Ok(delete) = Delete::builder().set_objects(Some(keys)).quiet(true).build() else { return };
+        if s3.delete_objects().bucket(bucket).delete(delete).send().await.is_err() {
+            return;
+        }
+    }
+    if let Ok(uploads) = s3.list_multipart_uploads().bucket(bucket).send().await {
+        for upload in uploads.uploads() {
+            if let (Some(key), Some(id)) = (upload.key(), upload.upload_id()) {
+                let _ = s3.abort_multipart_upload().bucket(bucket).key(key).upload_id(id).send().await;
+            }
+        }
+    }
+    let _ = s3.delete_bucket().bucket(bucket).send().await;
+}
+
 /// A fresh, empty Postgres database on the test server; its URL.
 ///
 /// Its name is `tg_test_<unix seconds>_<random>`. A test cannot drop its own database (the
@@ -100,8 +166,7 @@ pub async fn fresh_postgres_db() -> Option<String> {
     use sqlx::Connection;
     static SWEPT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     let admin = service_env("TIERGATE_TEST_PG_URL")?;
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-    let name = unique(&format!("tg_test_{now}_"));
+    let name = unique(&format!("tg_test_{}_", unix_now()));
     let mut conn = sqlx::postgres::PgConnection::connect(&admin).await.expect("connect to the test Postgres");
     if !SWEPT.swap(true, std::sync::atomic::Ordering::SeqCst) {
         let names: Vec<(String,)> =
@@ -109,12 +174,8 @@ pub async fn fresh_postgres_db() -> Option<String> {
                 .fetch_all(&mut conn)
                 .await
                 .expect("list test databases");
-        for (old,) in names {
-            // Names from before the time stamp have none: they are old too.
-            let made: u64 = old["tg_test_".len()..].split_once('_').and_then(|(t, _)| t.parse().ok()).unwrap_or(0);
-            if made + 3600 < now {
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {old} WITH (FORCE)")).execute(&mut conn).await;
-            }
+        for (old,) in names.into_iter().filter(|(n,)| left_behind(n, "tg_test_", '_')) {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {old} WITH (FORCE)")).execute(&mut conn).await;
         }
     }
     sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create a test database");
@@ -213,7 +274,8 @@ impl TestAppBuilder {
                 Some(t) => t,
                 None => S3Target::hot_from_env()?,
             };
-            let bucket = unique("tg-hot-");
+            sweep_test_buckets(&target).await;
+            let bucket = unique(&format!("tg-hot-{}-", unix_now()));
             toml.push_str(&format!(
                 "[tiers.hot]\nkind = \"s3\"\nendpoint = \"{}\"\nbucket = \"{bucket}\"\naccess_key_id = \"{}\"\n\
                  secret_access_key = \"{}\"\ncreate_bucket = true\npart_size = 5242880\n{}",
@@ -227,7 +289,8 @@ impl TestAppBuilder {
                 Some(t) => t,
                 None => S3Target::cold_from_env()?,
             };
-            let bucket = unique("tg-cold-");
+            sweep_test_buckets(&target).await;
+            let bucket = unique(&format!("tg-cold-{}-", unix_now()));
             toml.push_str(&format!(
                 "[tiers.cold]\nkind = \"s3\"\nendpoint = \"{}\"\nbucket = \"{bucket}\"\naccess_key_id = \"{}\"\n\
                  secret_access_key = \"{}\"\ncreate_bucket = true\npart_size = 5242880\n{}",
