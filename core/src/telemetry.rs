@@ -16,7 +16,7 @@ pub fn init(server: &ServerSettings) {
     // Colours only on a terminal: a file, journald or `docker logs` gets plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(true).with_ansi(ansi);
-    let not_echoed = filter_fn(|meta| !echoes_an_operation_error(meta));
+    let not_echoed = filter_fn(|meta| !echoes_an_answered_error(meta));
     let _ = match server.log_format {
         LogFormat::Json => {
             builder.json().flatten_event(true).with_current_span(true).finish().with(not_echoed).try_init()
@@ -31,7 +31,7 @@ pub fn init(server: &ServerSettings) {
 /// instrumented `prepare`). The gateway logs each answered request itself, INFO when refused
 /// and WARN when failed, with the error code, so those echoes are dropped: every `s3s::ops`
 /// event that carries an `err` or an `error`.
-fn echoes_an_operation_error(meta: &Metadata<'_>) -> bool {
+fn echoes_an_answered_error(meta: &Metadata<'_>) -> bool {
     let fields = meta.fields();
     meta.is_event() && meta.target() == "s3s::ops" && (fields.field("err").is_some() || fields.field("error").is_some())
 }
@@ -56,7 +56,7 @@ mod tests {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let subscriber = tracing_subscriber::registry()
             .with(Seen(seen.clone()))
-            .with(filter_fn(|meta| !echoes_an_operation_error(meta)));
+            .with(filter_fn(|meta| !echoes_an_answered_error(meta)));
         tracing::subscriber::with_default(subscriber, || {
             tracing::error!(target: "s3s::ops", op = "GetObject", err = "NoSuchKey", "op returns error");
             tracing::error!(target: "s3s::ops", err = "SignatureDoesNotMatch", "failed to prepare");

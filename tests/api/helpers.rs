@@ -129,6 +129,12 @@ async fn sweep_test_buckets(target: &S3Target) {
     }
 }
 
+/// A new test bucket's name in the shared MinIO at `target`, once old ones are swept there.
+async fn test_bucket(target: &S3Target, prefix: &str) -> String {
+    sweep_test_buckets(target).await;
+    unique(&format!("{prefix}{}-", unix_now()))
+}
+
 async fn remove_bucket(s3: &aws_sdk_s3::Client, bucket: &str) {
     use aws_sdk_s3::types::{Delete, ObjectIdentifier};
     loop {
@@ -274,8 +280,7 @@ impl TestAppBuilder {
                 Some(t) => t,
                 None => S3Target::hot_from_env()?,
             };
-            sweep_test_buckets(&target).await;
-            let bucket = unique(&format!("tg-hot-{}-", unix_now()));
+            let bucket = test_bucket(&target, "tg-hot-").await;
             toml.push_str(&format!(
                 "[tiers.hot]\nkind = \"s3\"\nendpoint = \"{}\"\nbucket = \"{bucket}\"\naccess_key_id = \"{}\"\n\
                  secret_access_key = \"{}\"\ncreate_bucket = true\npart_size = 5242880\n{}",
@@ -289,8 +294,7 @@ impl TestAppBuilder {
                 Some(t) => t,
                 None => S3Target::cold_from_env()?,
             };
-            sweep_test_buckets(&target).await;
-            let bucket = unique(&format!("tg-cold-{}-", unix_now()));
+            let bucket = test_bucket(&target, "tg-cold-").await;
             toml.push_str(&format!(
                 "[tiers.cold]\nkind = \"s3\"\nendpoint = \"{}\"\nbucket = \"{bucket}\"\naccess_key_id = \"{}\"\n\
                  secret_access_key = \"{}\"\ncreate_bucket = true\npart_size = 5242880\n{}",

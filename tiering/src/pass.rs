@@ -85,6 +85,9 @@ enum CopyCheck {
     Hashed(Meter),
 }
 
+/// Why the intent of a candidate the pass never copied was given up.
+const NOT_COPIED: &str = "the pass stopped before copying";
+
 /// What the moves of a pass share: the transfer slots (`tiering.concurrency` copies at a
 /// time) and the word to start no more copies.
 struct Slots {
@@ -110,7 +113,7 @@ async fn move_object(
     };
     let slot = slots.transfers.acquire().await.expect("the transfer slots are never closed");
     if slots.stop.load(Ordering::SeqCst) {
-        core.catalog.abandon_tiering_intent(intent, "the pass stopped before copying").await?;
+        core.catalog.abandon_tiering_intent(intent, NOT_COPIED).await?;
         return Ok(Moved::Skipped("the pass stopped before copying it"));
     }
     let outcome = copy_and_verify(core, object, &hot_key, &cold_key).await;
@@ -416,7 +419,7 @@ async fn run_leased(
         }
         // A pass that stopped early leaves the rest of its page for the next one.
         for intent in page.into_iter().filter_map(|(_, intent)| intent) {
-            core.catalog.abandon_tiering_intent(intent, "the pass stopped before copying").await?;
+            core.catalog.abandon_tiering_intent(intent, NOT_COPIED).await?;
         }
         if lost.load(Ordering::SeqCst) {
             fatal.get_or_insert("the tiering lease was lost".to_string());
