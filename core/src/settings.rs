@@ -53,6 +53,8 @@ pub struct ServerSettings {
     pub gateway_public_url: Url,
     /// Base domain for virtual-host style requests (`bucket.domain`); path style always works.
     pub gateway_domain: Option<String>,
+    /// Threads serving S3 connections, each with a runtime of its own (at least 1).
+    pub gateway_threads: usize,
     pub cors_origins: Vec<String>,
     pub log_format: LogFormat,
     pub log_level: String,
@@ -210,6 +212,7 @@ struct RawServer {
     public_url: Option<String>,
     gateway_public_url: Option<String>,
     gateway_domain: Option<String>,
+    gateway_threads: usize,
     #[serde(default)]
     cors_origins: Vec<String>,
     log_format: String,
@@ -399,6 +402,10 @@ impl Settings {
                 public_url,
                 gateway_public_url,
                 gateway_domain: raw.server.gateway_domain.filter(|d| !d.trim().is_empty()),
+                gateway_threads: match raw.server.gateway_threads {
+                    0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+                    n => n,
+                },
                 cors_origins: raw.server.cors_origins,
                 log_format,
                 log_level: raw.server.log_level,
@@ -508,6 +515,9 @@ mod tests {
         assert_eq!(s.tiering.schedule, "0 0 * * *");
         assert_eq!(s.tiering.batch_size, 10);
         assert!(!s.tiering.delete_hot_after_copy);
+        let cores = std::thread::available_parallelism().unwrap().get();
+        assert_eq!(s.server.gateway_threads, cores, "0 means one serving thread per core");
+        assert_eq!(Settings::defaults_with("[server]\ngateway_threads = 3").unwrap().server.gateway_threads, 3);
     }
 
     fn err(overrides: &str) -> String {
@@ -522,6 +532,7 @@ mod tests {
         assert!(err("[upload]\ndefault_bucket = \"No_Such\"").contains("upload.default_bucket"));
         assert!(err("[auth]\nadmins = [\"nope\"]").contains("auth.admins"));
         assert!(err("[server]\ngateway_addr = \"nowhere\"").contains("gateway_addr"));
+        assert!(err("[server]\ngateway_threads = -1").contains("server.gateway_threads"));
         assert!(err("[tiers.cold]\nkind = \"s3\"\nbucket = \"b\"\nendpoint = \"::\"").contains("tiers.cold.endpoint"));
         assert!(err("[tiers.hot]\nkind = \"s3\"\nbucket = \"b\"\nmultipart_threshold = 1024")
             .contains("tiers.hot.multipart_threshold"));

@@ -14,21 +14,20 @@ mod list;
 mod multipart;
 mod put;
 mod s3;
+mod server;
 mod sts;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto::Builder as ConnBuilder;
 use s3s::host::SingleDomain;
 use s3s::service::{S3Service, S3ServiceBuilder};
 use tiergate_core::Core;
-use tokio::net::TcpListener;
 
 pub use s3::Gateway;
+pub use server::serve;
 
 /// Counts and times one S3 operation; the status is what the client will see.
 pub(crate) fn observe(op: &str, started: Instant, error: Option<&s3s::S3Error>) {
@@ -110,7 +109,7 @@ impl Observed {
 /// The S3 service with a request id on every request and answer; a request that no operation
 /// answered is counted and logged here.
 #[derive(Clone)]
-struct WithRequestId(S3Service);
+pub(crate) struct WithRequestId(S3Service);
 
 impl hyper::service::Service<http::Request<hyper::body::Incoming>> for WithRequestId {
     type Response = <S3Service as hyper::service::Service<http::Request<hyper::body::Incoming>>>::Response;
@@ -158,43 +157,4 @@ fn expired_presigned_url(request_id: &str) -> http::Response<s3s::Body> {
     *res.status_mut() = http::StatusCode::FORBIDDEN;
     res.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/xml"));
     res
-}
-
-/// Serves the gateway on `listener` until `shutdown` completes, then lets requests in flight
-/// finish (for up to 30 seconds).
-pub async fn serve(
-    core: Core,
-    listener: TcpListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let service = WithRequestId(service(core).map_err(std::io::Error::other)?);
-    let http = ConnBuilder::new(TokioExecutor::new());
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        let (socket, _) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(conn) => conn,
-                Err(e) => {
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
-        let _ = socket.set_nodelay(true);
-        let conn = http.serve_connection(TokioIo::new(socket), service.clone());
-        let conn = graceful.watch(conn.into_owned());
-        tokio::spawn(async move {
-            if let Err(e) = conn.await {
-                tracing::debug!(error = %e, "connection ended with an error");
-            }
-        });
-    }
-    tokio::select! {
-        () = graceful.shutdown() => {}
-        () = tokio::time::sleep(Duration::from_secs(30)) => tracing::warn!("requests still in flight after 30 s; closing"),
-    }
-    Ok(())
 }

@@ -199,6 +199,7 @@ pub struct TestAppBuilder {
     cold: HotChoice,
     cold_target: Option<S3Target>,
     /// More `key = value` lines for a MinIO hot tier's table.
+    server_extra: String,
     hot_extra: String,
     cold_extra: String,
     extra: String,
@@ -232,6 +233,13 @@ impl TestAppBuilder {
     pub fn cold_s3(mut self, target: S3Target) -> Self {
         self.cold = HotChoice::Minio;
         self.cold_target = Some(target);
+        self
+    }
+
+    /// One more `key = value` line of the `[server]` settings.
+    pub fn server_setting(mut self, line: &str) -> Self {
+        self.server_extra.push_str(line);
+        self.server_extra.push('\n');
         self
     }
 
@@ -269,10 +277,11 @@ impl TestAppBuilder {
         };
         let mut toml = format!(
             "[server]\ndata_dir = \"{data}\"\ncontrol_plane_addr = \"{addr}\"\npublic_url = \"http://{addr}\"\n\
-             gateway_addr = \"{gateway_addr}\"\ngateway_public_url = \"http://{gateway_addr}\"\n\
+             gateway_addr = \"{gateway_addr}\"\ngateway_public_url = \"http://{gateway_addr}\"\n{server}\
              [catalog]\nurl = \"{catalog_url}\"\nmax_connections = 8\n\
              [gc]\ninterval = \"100ms\"\ngrace = \"0s\"\n",
-            data = dir.path().display()
+            data = dir.path().display(),
+            server = self.server_extra
         );
         let mut hot_s3 = None;
         if self.hot == HotChoice::Minio {
@@ -319,7 +328,7 @@ impl TestAppBuilder {
         }));
         gateway_listener.set_nonblocking(true).unwrap();
         let gateway_listener = tokio::net::TcpListener::from_std(gateway_listener).unwrap();
-        tokio::spawn(tiergate_gateway::serve(core.clone(), gateway_listener, async move {
+        let gateway_served = tokio::spawn(tiergate_gateway::serve(core.clone(), gateway_listener, async move {
             let _ = gateway_stopped.await;
         }));
         Some(TestApp {
@@ -331,7 +340,8 @@ impl TestAppBuilder {
             hot_s3,
             cold_s3,
             _stop: stop,
-            _gateway_stop: gateway_stop,
+            gateway_stop: Some(gateway_stop),
+            gateway_served: Some(gateway_served),
             _gc_stop: gc_stop,
         })
     }
@@ -349,7 +359,8 @@ pub struct TestApp {
     pub hot_s3: Option<(S3Target, String)>,
     pub cold_s3: Option<(S3Target, String)>,
     _stop: oneshot::Sender<()>,
-    _gateway_stop: oneshot::Sender<()>,
+    gateway_stop: Option<oneshot::Sender<()>>,
+    gateway_served: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     _gc_stop: tokio::sync::watch::Sender<bool>,
 }
 
@@ -368,10 +379,19 @@ impl TestApp {
             hot_target: None,
             cold: HotChoice::Fs,
             cold_target: None,
+            server_extra: String::new(),
             hot_extra: String::new(),
             cold_extra: String::new(),
             extra: String::new(),
         }
+    }
+
+    /// Asks the gateway to stop, as SIGTERM does; the handle ends when it has.
+    pub fn stop_gateway(&mut self) -> tokio::task::JoinHandle<std::io::Result<()>> {
+        if let Some(stop) = self.gateway_stop.take() {
+            let _ = stop.send(());
+        }
+        self.gateway_served.take().expect("the gateway is stopped once")
     }
 
     /// The embedded default: SQLite and fs tiers.

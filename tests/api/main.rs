@@ -8,6 +8,7 @@ mod s3_auth;
 mod s3_checksums;
 mod s3_isolation;
 mod s3_objects;
+mod serving;
 mod settings;
 mod tiering;
 mod tiering_process;

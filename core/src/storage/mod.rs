@@ -3,7 +3,10 @@
 //! Adding a kind of backend means one new module here and one line in [`open_backend`].
 
 mod fs;
+mod http_client;
 mod s3;
+
+pub use http_client::pool_tier_connections_per_thread;
 
 use std::fmt;
 use std::io;

@@ -271,6 +271,7 @@ impl S3Backend {
     pub async fn open(settings: &S3TierSettings) -> Result<Self, StorageError> {
         let mut config = aws_sdk_s3::config::Builder::new()
             .behavior_version_latest()
+            .http_client(super::http_client::tier_http_client())
             .region(Region::new(settings.region.clone()))
             .force_path_style(settings.path_style)
             .retry_config(RetryConfig::standard().with_max_attempts(3))
