@@ -157,6 +157,10 @@ async fn run(settings: Settings, parts: Parts) -> anyhow::Result<()> {
     };
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut tasks = tokio::task::JoinSet::new();
+    // The gateway stops last: the Postgres connections its serving threads opened belong to their
+    // runtimes, and the other parts may still use them while they finish.
+    let (stop_gateway_tx, stop_gateway_rx) = watch::channel(false);
+    let mut gateway_task = None;
     if parts.gc {
         let core = core.clone();
         let stop = stop_rx.clone();
@@ -176,7 +180,7 @@ async fn run(settings: Settings, parts: Parts) -> anyhow::Result<()> {
     if let Some(listener) = gateway {
         println!("  S3 endpoint:            {} (path-style; region us-east-1)", server.gateway_public_url);
         tracing::info!(addr = %server.gateway_addr, "S3 gateway listening");
-        tasks.spawn(tiergate_gateway::serve(core.clone(), listener, stopped(stop_rx.clone())));
+        gateway_task = Some(tokio::spawn(tiergate_gateway::serve(core.clone(), listener, stopped(stop_gateway_rx))));
     }
     if parts.scheduler {
         let schedule = tiergate_tiering::schedule_of(&core).map_err(anyhow::Error::msg)?;
@@ -195,18 +199,34 @@ async fn run(settings: Settings, parts: Parts) -> anyhow::Result<()> {
     println!("  Catalog:                {:?}", core.catalog.kind());
     println!("  Hot tier:               {} ({})", core.hot.label, core.hot.backend.kind());
     println!("  Cold tier:              {} ({})", core.cold.label, core.cold.backend.kind());
+    let gateway_ended = async {
+        match gateway_task.as_mut() {
+            Some(task) => task.await,
+            None => std::future::pending().await,
+        }
+    };
     tokio::select! {
         () = shutdown_signal() => {}
         Some(ended) = tasks.join_next() => {
             // A server that stops by itself is an error: say why and stop the rest.
             let _ = stop_tx.send(true);
+            let _ = stop_gateway_tx.send(true);
             ended??;
             anyhow::bail!("a server stopped unexpectedly");
+        }
+        ended = gateway_ended => {
+            let _ = stop_tx.send(true);
+            ended??;
+            anyhow::bail!("the S3 gateway stopped unexpectedly");
         }
     }
     let _ = stop_tx.send(true);
     while let Some(ended) = tasks.join_next().await {
         ended??;
+    }
+    let _ = stop_gateway_tx.send(true);
+    if let Some(task) = gateway_task {
+        task.await??;
     }
     core.catalog.close().await;
     tracing::info!("stopped");
