@@ -33,10 +33,13 @@ pub struct FsBackend {
 }
 
 fn io_err(e: io::Error) -> StorageError {
-    if e.kind() == io::ErrorKind::NotFound {
-        StorageError::NotFound
-    } else {
-        StorageError::Backend(e.to_string())
+    match e.kind() {
+        io::ErrorKind::NotFound => StorageError::NotFound,
+        // A full disk is a tier that cannot take writes now, as MinIO's storage-full answer is.
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => {
+            StorageError::Unavailable(format!("out of space: {e}"))
+        }
+        _ => StorageError::Backend(e.to_string()),
     }
 }
 
@@ -320,6 +323,14 @@ mod tests {
             out.extend_from_slice(&c.unwrap());
         }
         out
+    }
+
+    #[test]
+    fn a_full_disk_is_unavailable_not_broken() {
+        assert!(matches!(io_err(io::ErrorKind::StorageFull.into()), StorageError::Unavailable(_)));
+        assert!(matches!(io_err(io::ErrorKind::QuotaExceeded.into()), StorageError::Unavailable(_)));
+        assert!(matches!(io_err(io::ErrorKind::NotFound.into()), StorageError::NotFound));
+        assert!(matches!(io_err(io::ErrorKind::PermissionDenied.into()), StorageError::Backend(_)));
     }
 
     #[tokio::test]

@@ -78,7 +78,8 @@ where
         }
         SdkError::ServiceError(se) => match se.err().code() {
             Some("NoSuchKey" | "NotFound" | "NoSuchUpload") => StorageError::NotFound,
-            Some("SlowDown" | "ServiceUnavailable" | "XMinioServerNotInitialized") => {
+            // MinIO's XMinioStorageFull (507): no room for writes now; reads still work.
+            Some("SlowDown" | "ServiceUnavailable" | "XMinioServerNotInitialized" | "XMinioStorageFull") => {
                 StorageError::Unavailable(message)
             }
             _ if message.contains("status code: 404") || message.contains("404 Not Found") => StorageError::NotFound,
@@ -778,6 +779,25 @@ mod tests {
             overlap_bytes: 16 * 1024 * 1024,
             create_bucket: false,
         }
+    }
+
+    #[test]
+    fn a_full_backend_is_unavailable_not_broken() {
+        use aws_sdk_s3::operation::put_object::PutObjectError;
+        use aws_smithy_runtime_api::http::{Response, StatusCode};
+        use aws_smithy_types::body::SdkBody;
+        use aws_smithy_types::error::ErrorMetadata;
+        let answer = |code: &str, status: u16| {
+            let err = PutObjectError::generic(ErrorMetadata::builder().code(code).message("from the backend").build());
+            map_err(SdkError::service_error(
+                err,
+                Response::new(StatusCode::try_from(status).unwrap(), SdkBody::empty()),
+            ))
+        };
+        assert!(matches!(answer("XMinioStorageFull", 507), StorageError::Unavailable(_)));
+        assert!(matches!(answer("SlowDown", 503), StorageError::Unavailable(_)));
+        assert!(matches!(answer("NoSuchKey", 404), StorageError::NotFound));
+        assert!(matches!(answer("AccessDenied", 403), StorageError::Backend(_)));
     }
 
     #[test]
