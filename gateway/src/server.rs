@@ -28,11 +28,9 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let service = WithRequestId(service(core.clone()).map_err(std::io::Error::other)?);
-    let mut threads = Vec::new();
-    for i in 0..core.settings.server.gateway_threads.max(1) {
-        threads.push(ServingThread::start(i, service.clone())?);
-    }
+    let count = core.settings.server.gateway_threads;
+    let service = WithRequestId(service(core).map_err(std::io::Error::other)?);
+    let threads = (0..count).map(|i| ServingThread::start(i, service.clone())).collect::<std::io::Result<Vec<_>>>()?;
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
