@@ -56,9 +56,18 @@ pub struct DerivedKey {
     pub user: UserId,
     /// Unix seconds; 0 for a long-lived key that does not expire.
     pub expires_at: i64,
-    /// 0 for temporary credentials; else the id of the `access_keys` row that can revoke it.
+    /// 0 for temporary credentials from the REST API, [`SESSION_SERIAL`] for session
+    /// credentials from STS; else the id of the `access_keys` row that can revoke it.
     pub serial: i64,
 }
+
+/// The serial of session credentials bought over STS (`AssumeRoleWithWebIdentity`): as on AWS,
+/// they are good only together with the session token they were issued with
+/// (`x-amz-security-token`).
+pub const SESSION_SERIAL: i64 = -1;
+
+/// What [`Identity::session_token`] signs for.
+const SESSION_TOKEN_PURPOSE: &str = "sts-session";
 
 const ACCESS_KEY_PREFIX: &str = "TG";
 const ACCESS_KEY_VERSION: u8 = 1;
@@ -91,6 +100,16 @@ impl DerivedKey {
             expires_at: field(9),
             serial: field(17),
         })
+    }
+
+    /// Session credentials from STS, which must come with their session token.
+    pub fn is_session(&self) -> bool {
+        self.serial == SESSION_SERIAL
+    }
+
+    /// The `access_keys` row that can revoke this key: long-lived keys only.
+    pub fn revocable_id(&self) -> Option<i64> {
+        (self.serial > 0).then_some(self.serial)
     }
 
     pub fn is_expired(&self, now_secs: i64) -> bool {
@@ -229,6 +248,17 @@ impl Identity {
         mac.update(b"s3-secret\n");
         mac.update(access_key_id.as_bytes());
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+
+    /// The session token of STS session credentials (hex, 64 characters): an HMAC of the access
+    /// key id, so the gateway checks it without a database read.
+    pub fn session_token(&self, key: &DerivedKey) -> String {
+        self.sign(SESSION_TOKEN_PURPOSE, &key.access_key_id)
+    }
+
+    /// Whether `token` is the session token `key` was issued with (constant time).
+    pub fn verify_session_token(&self, key: &DerivedKey, token: &str) -> bool {
+        self.verify_signature(SESSION_TOKEN_PURPOSE, &key.access_key_id, token)
     }
 
     /// An HMAC-SHA256 of `message` under the server's key secret, for links we serve ourselves.

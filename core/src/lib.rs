@@ -9,6 +9,7 @@ pub mod identity;
 pub mod metrics;
 pub mod multipart;
 pub mod objects;
+pub mod range;
 pub mod settings;
 pub mod storage;
 pub mod telemetry;

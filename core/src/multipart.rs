@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use md5::{Digest, Md5};
 
-use crate::catalog::{now_ms, Bucket, CatalogObject, MultipartPart, MultipartUpload, NewMultipartUpload, NewObjectRow};
+use crate::catalog::{
+    now_ms, Bucket, CatalogError, CatalogObject, MultipartPart, MultipartUpload, NewMultipartUpload, NewObjectRow,
+    WriteCondition,
+};
 use crate::checksum::{ChecksumAlgorithm, UploadChecksum};
 use crate::domain::{BackingKey, ObjectKey, UserId, VersionId};
 use crate::objects::{agreed_md5, backing_metadata, BodyCheck, Meter, WriteError};
@@ -226,6 +229,7 @@ impl Core {
         upload: &MultipartUpload,
         requested: &[RequestedPart],
         expected: &BTreeMap<String, String>,
+        condition: &WriteCondition,
     ) -> Result<CatalogObject, WriteError> {
         if requested.is_empty() {
             return Err(WriteError::InvalidPart(0));
@@ -291,10 +295,17 @@ impl Core {
             original_filename: None,
             hot_key: upload.backing_key.clone(),
         };
-        let object = match self.catalog.commit_object(&row, self.settings.gc.grace).await {
+        let object = match self.catalog.commit_object(&row, condition, self.settings.gc.grace).await {
             Ok(object) => object,
             Err(e) => {
                 self.discard(&upload.backing_key).await;
+                if let CatalogError::PreconditionFailed { .. } = e {
+                    // The condition held when the completion began, and another write got in
+                    // first: the backend upload is complete and its bytes discarded, so the
+                    // upload is over (AWS: 409, "re-initiate the multipart upload").
+                    self.catalog.delete_multipart_upload(&upload.upload_id).await?;
+                    return Err(WriteError::ConditionalRequestConflict);
+                }
                 return Err(e.into());
             }
         };

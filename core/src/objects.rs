@@ -17,7 +17,7 @@ use md5::{Digest, Md5};
 use thiserror::Error;
 use url::Url;
 
-use crate::catalog::{Bucket, CatalogError, CatalogObject, NewObjectRow};
+use crate::catalog::{Bucket, CatalogError, CatalogObject, NewObjectRow, WriteCondition};
 use crate::domain::{BackingKey, ObjectKey, Tier, UserId, VersionId};
 use crate::storage::{
     ByteRange, ByteStream, PresignOverrides, PutOptions, PutReceipt, Reported, StorageError, StorageTier,
@@ -47,6 +47,9 @@ pub struct ObjectWrite {
     pub max_bytes: Option<u64>,
     /// The MD5 the client says the body has (Content-MD5).
     pub expected_md5: Option<[u8; 16]>,
+    /// What must hold of the key's current version when the write commits (S3 conditional
+    /// writes); checked atomically with the commit, else nothing is written.
+    pub condition: WriteCondition,
 }
 
 /// A last check of a body once it is stored and before it is committed (a checksum the
@@ -65,8 +68,16 @@ pub enum WriteError {
     BadChecksum { algorithm: String },
     #[error("invalid checksum: {0}")]
     InvalidChecksum(String),
+    /// The trailers of an aws-chunked body are not the ones its `x-amz-trailer` announced.
+    #[error("malformed trailer: {0}")]
+    MalformedTrailer(String),
     #[error("part {0} was not uploaded or its ETag does not match")]
     InvalidPart(i32),
+    /// A conditional CompleteMultipartUpload whose condition stopped holding while it completed
+    /// (another write of the key committed first): the upload is over, as AWS ends it with
+    /// `409 ConditionalRequestConflict`.
+    #[error("another write of the key committed while this upload completed")]
+    ConditionalRequestConflict,
     #[error("the parts are not in ascending order")]
     InvalidPartOrder,
     #[error("part {0} is smaller than the minimum of 5 MiB")]
@@ -345,7 +356,7 @@ impl Core {
             original_filename: write.original_filename,
             hot_key: backing.clone(),
         };
-        let mut committed = self.catalog.commit_object(&row, self.settings.gc.grace).await;
+        let mut committed = self.catalog.commit_object(&row, &write.condition, self.settings.gc.grace).await;
         if let Err(CatalogError::Gone) = committed {
             // The bucket was deleted since this process last wrote to it (a remembered bucket,
             // see `Catalog::bucket_for_write`); one made since under that name is the one now.
@@ -353,7 +364,7 @@ impl Core {
             committed = match self.bucket_now(write.owner, &write.bucket.name).await {
                 Ok(Some(bucket)) => {
                     row.bucket_id = bucket.id;
-                    self.catalog.commit_object(&row, self.settings.gc.grace).await
+                    self.catalog.commit_object(&row, &write.condition, self.settings.gc.grace).await
                 }
                 Ok(None) => Err(CatalogError::Gone),
                 Err(e) => Err(e),

@@ -55,6 +55,9 @@ pub struct ServerSettings {
     pub gateway_domain: Option<String>,
     /// Threads serving S3 connections, each with a runtime of its own (at least 1).
     pub gateway_threads: usize,
+    /// Accept browser form uploads (PostObject) signed with Signature Version 2, which AWS
+    /// deprecated; every other SigV2 request stays refused. Off by default.
+    pub allow_sigv2_post: bool,
     pub cors_origins: Vec<String>,
     pub log_format: LogFormat,
     pub log_level: String,
@@ -213,6 +216,8 @@ struct RawServer {
     gateway_public_url: Option<String>,
     gateway_domain: Option<String>,
     gateway_threads: usize,
+    #[serde(default)]
+    allow_sigv2_post: bool,
     #[serde(default)]
     cors_origins: Vec<String>,
     log_format: String,
@@ -406,6 +411,7 @@ impl Settings {
                     0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
                     n => n,
                 },
+                allow_sigv2_post: raw.server.allow_sigv2_post,
                 cors_origins: raw.server.cors_origins,
                 log_format,
                 log_level: raw.server.log_level,

@@ -30,10 +30,17 @@ pub fn init(server: &ServerSettings) {
 /// a bad signature from anyone on the network, and once more as the `error` of its
 /// instrumented `prepare`). The gateway logs each answered request itself, INFO when refused
 /// and WARN when failed, with the error code, so those echoes are dropped: every `s3s::ops`
-/// event that carries an `err` or an `error`.
+/// event that carries an `err` or an `error`, and the `s3s::service` event that echoes each 5xx
+/// answer (`resp`; a 501 NotImplemented is one). An `s3s::service` event with an `err` (no
+/// answer could be made at all) stays.
 fn echoes_an_answered_error(meta: &Metadata<'_>) -> bool {
     let fields = meta.fields();
-    meta.is_event() && meta.target() == "s3s::ops" && (fields.field("err").is_some() || fields.field("error").is_some())
+    meta.is_event()
+        && match meta.target() {
+            "s3s::ops" => fields.field("err").is_some() || fields.field("error").is_some(),
+            "s3s::service" => fields.field("resp").is_some(),
+            _ => false,
+        }
 }
 
 #[cfg(test)]
@@ -62,9 +69,11 @@ mod tests {
             tracing::error!(target: "s3s::ops", err = "SignatureDoesNotMatch", "failed to prepare");
             tracing::error!(target: "s3s::ops", error = "SignatureDoesNotMatch");
             tracing::debug!(target: "s3s::ops", op = "GetObject", "resolved route");
+            tracing::error!(target: "s3s::service", resp = "501 Not Implemented", "");
+            tracing::error!(target: "s3s::service", err = "connection reset", "");
             tracing::error!(target: "s3s::service", "a 500");
             tracing::info!(target: "tiergate_gateway", op = "GetObject", code = "NoSuchKey", "S3 request refused");
         });
-        assert_eq!(*seen.lock().unwrap(), ["s3s::ops", "s3s::service", "tiergate_gateway"]);
+        assert_eq!(*seen.lock().unwrap(), ["s3s::ops", "s3s::service", "s3s::service", "tiergate_gateway"]);
     }
 }

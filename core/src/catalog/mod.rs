@@ -26,7 +26,7 @@ pub use access_keys::AccessKeyRow;
 pub use buckets::{Bucket, BucketDeletion};
 pub use gc::GcEntry;
 pub use multipart::{MultipartPart, MultipartUpload, NewMultipartUpload};
-pub use objects::{CatalogObject, FileSort, Lookup, NewObjectRow, ObjectPage, SortOrder};
+pub use objects::{CatalogObject, EtagMatch, FileSort, Lookup, NewObjectRow, ObjectPage, SortOrder, WriteCondition};
 pub use tiering::{TierTotals, TieringFailure, TieringRun};
 pub use users::User;
 
@@ -39,6 +39,10 @@ static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 pub enum CatalogError {
     #[error("already exists")]
     Conflict,
+    /// A conditional write's condition did not hold against the current version
+    /// ([`WriteCondition`]); `exists` says whether there is a current version at all.
+    #[error("a write condition did not hold")]
+    PreconditionFailed { exists: bool },
     /// A row the write refers to (its bucket) is gone.
     #[error("a row this one refers to is gone")]
     Gone,

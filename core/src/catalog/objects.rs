@@ -48,6 +48,60 @@ impl CatalogObject {
     }
 }
 
+/// One side of a conditional write's `If-Match` / `If-None-Match`: any current version (`*`),
+/// or the one with this ETag (unquoted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EtagMatch {
+    Any,
+    ETag(String),
+}
+
+impl EtagMatch {
+    fn matches(&self, etag: &str) -> bool {
+        match self {
+            EtagMatch::Any => true,
+            EtagMatch::ETag(e) => e.trim_matches('"') == etag,
+        }
+    }
+}
+
+/// What must hold of a key's current version for a write (or delete) to take effect: S3's
+/// conditional writes (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html>).
+/// The catalog checks it in the transaction that switches the row, so of concurrent writers
+/// with `If-None-Match: *` exactly one wins, whichever process serves them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteCondition {
+    /// `If-Match`: the key must have a current version, and (unless `*`) with this ETag.
+    pub if_match: Option<EtagMatch>,
+    /// `If-None-Match`: `*` means the key must have no current version; an ETag, that the
+    /// current version (if any) has another.
+    pub if_none_match: Option<EtagMatch>,
+}
+
+impl WriteCondition {
+    /// Whether the condition holds against the current version's ETag (`None`: no current
+    /// version); the error says which way it failed.
+    pub fn check(&self, current_etag: Option<&str>) -> Result<(), CatalogError> {
+        let exists = current_etag.is_some();
+        if let (Some(c), Some(etag)) = (&self.if_none_match, current_etag) {
+            if c.matches(etag) {
+                return Err(CatalogError::PreconditionFailed { exists });
+            }
+        }
+        if let Some(c) = &self.if_match {
+            if !current_etag.is_some_and(|etag| c.matches(etag)) {
+                return Err(CatalogError::PreconditionFailed { exists });
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether anything is asked.
+    pub fn is_none(&self) -> bool {
+        self.if_match.is_none() && self.if_none_match.is_none()
+    }
+}
+
 /// What [`Catalog::lookup_object`] found.
 #[derive(Debug)]
 pub enum Lookup {
@@ -212,45 +266,47 @@ async fn enqueue_row_keys(
 }
 
 impl Catalog {
-    /// Makes `new` the current version of its key. The bytes it points to are complete.
-    /// An overwritten version's backing objects go to `gc_queue` in the same transaction.
+    /// Makes `new` the current version of its key, if `condition` holds against the current
+    /// version (checked under the row's lock, so concurrent conditional writes are serialised;
+    /// else [`CatalogError::PreconditionFailed`] and nothing changes). The bytes it points to
+    /// are complete. An overwritten version's backing objects go to `gc_queue` in the same
+    /// transaction.
     pub async fn commit_object(
         &self,
         new: &NewObjectRow,
+        condition: &WriteCondition,
         gc_grace: std::time::Duration,
     ) -> Result<CatalogObject, CatalogError> {
         let now = now_ms();
         loop {
-            // A fresh key: one statement, committed on its own. On Postgres a concurrent insert
-            // of the same key makes this wait for it and then see the conflict.
-            let sql = format!(
-                "INSERT INTO objects (owner_id, bucket_id, key, version_id, size, etag, content_type, user_metadata, \
-                 checksums, original_filename, tier, hot_key, created_at, headers, display_name) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'hot', $11, $12, $13, $14) \
-                 ON CONFLICT (bucket_id, key) DO NOTHING RETURNING {}",
-                inserted_columns()
-            );
-            let query = sqlx::query(&sql).bind(new.owner.0).bind(new.bucket_id).bind(&new.key);
-            let inserted = new.bind_version(query, now).fetch_optional(self.pool()).await?;
-            if let Some(row) = inserted {
-                return object_from_row(&row);
+            // With If-Match the key must have a version already: only the overwrite can commit.
+            if condition.if_match.is_none() {
+                if let Some(object) = self.insert_object(new, now).await? {
+                    return Ok(object);
+                }
             }
             let mut tx = self.pool().begin().await?;
-            // An overwrite: lock the current row (a no-op update), learn its backing keys,
-            // queue them for collection and switch the row to the new version.
+            // An overwrite: lock the current row (a no-op update), check the condition against
+            // it, learn its backing keys, queue them for collection and switch the row.
             let old = sqlx::query(
                 "UPDATE objects SET tiering_attempts = tiering_attempts \
-                 WHERE bucket_id = $1 AND key = $2 RETURNING id, hot_key, cold_key",
+                 WHERE bucket_id = $1 AND key = $2 RETURNING id, hot_key, cold_key, etag",
             )
             .bind(new.bucket_id)
             .bind(&new.key)
             .fetch_optional(&mut *tx)
             .await?;
             let Some(old) = old else {
-                // Deleted between the two statements: start over.
                 tx.rollback().await?;
+                condition.check(None)?;
+                // Deleted between the two statements: start over.
                 continue;
             };
+            let etag: String = old.try_get("etag")?;
+            if let Err(e) = condition.check(Some(&etag)) {
+                tx.rollback().await?;
+                return Err(e);
+            }
             let id: i64 = old.try_get("id")?;
             enqueue_row_keys(&mut tx, old.try_get("hot_key")?, old.try_get("cold_key")?, "overwritten", gc_grace)
                 .await?;
@@ -273,6 +329,22 @@ impl Catalog {
             tx.commit().await?;
             return Ok(object);
         }
+    }
+
+    /// Inserts `new` as the first version of its key; `None` when the key has one already.
+    /// One statement, committed on its own: on Postgres a concurrent insert of the same key
+    /// makes this wait for it and then see the conflict.
+    async fn insert_object(&self, new: &NewObjectRow, now: i64) -> Result<Option<CatalogObject>, CatalogError> {
+        let sql = format!(
+            "INSERT INTO objects (owner_id, bucket_id, key, version_id, size, etag, content_type, user_metadata, \
+                 checksums, original_filename, tier, hot_key, created_at, headers, display_name) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'hot', $11, $12, $13, $14) \
+                 ON CONFLICT (bucket_id, key) DO NOTHING RETURNING {}",
+            inserted_columns()
+        );
+        let query = sqlx::query(&sql).bind(new.owner.0).bind(new.bucket_id).bind(&new.key);
+        let inserted = new.bind_version(query, now).fetch_optional(self.pool()).await?;
+        inserted.as_ref().map(object_from_row).transpose()
     }
 
     /// Any object by id; callers check the owner (to tell 403 from 404).
@@ -407,16 +479,34 @@ impl Catalog {
         rows.iter().map(object_from_row).collect()
     }
 
-    /// Deletes `key` from the owner's bucket; its backing objects go to `gc_queue`.
-    /// Returns whether there was such an object.
+    /// Deletes `key` from the owner's bucket if `condition` holds against its current version
+    /// (checked under the row's lock, else [`CatalogError::PreconditionFailed`]); its backing
+    /// objects go to `gc_queue`. Returns whether there was such an object.
     pub async fn delete_object_by_key(
         &self,
         owner: UserId,
         bucket_id: i64,
         key: &str,
+        condition: &WriteCondition,
         gc_grace: std::time::Duration,
     ) -> Result<bool, CatalogError> {
         let mut tx = self.pool().begin().await?;
+        if !condition.is_none() {
+            let current = sqlx::query(
+                "UPDATE objects SET tiering_attempts = tiering_attempts \
+                 WHERE owner_id = $1 AND bucket_id = $2 AND key = $3 RETURNING etag",
+            )
+            .bind(owner.0)
+            .bind(bucket_id)
+            .bind(key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let etag: Option<String> = current.map(|row| row.try_get("etag")).transpose()?;
+            if let Err(e) = condition.check(etag.as_deref()) {
+                tx.rollback().await?;
+                return Err(e);
+            }
+        }
         let row = sqlx::query(
             "DELETE FROM objects WHERE owner_id = $1 AND bucket_id = $2 AND key = $3 RETURNING hot_key, cold_key",
         )
@@ -431,5 +521,45 @@ impl Catalog {
         enqueue_row_keys(&mut tx, row.try_get("hot_key")?, row.try_get("cold_key")?, "deleted", gc_grace).await?;
         tx.commit().await?;
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a check says: `Ok`, or whether the failed condition found a current version.
+    fn outcome(
+        if_match: Option<EtagMatch>,
+        if_none_match: Option<EtagMatch>,
+        current: Option<&str>,
+    ) -> Result<(), bool> {
+        WriteCondition { if_match, if_none_match }.check(current).map_err(|e| match e {
+            CatalogError::PreconditionFailed { exists } => exists,
+            other => panic!("unexpected {other}"),
+        })
+    }
+
+    #[test]
+    fn write_conditions_as_s3_evaluates_them() {
+        let tag = |s: &str| Some(EtagMatch::ETag(s.to_string()));
+        let any = || Some(EtagMatch::Any);
+        // No condition: anything goes.
+        assert_eq!(outcome(None, None, None), Ok(()));
+        assert_eq!(outcome(None, None, Some("a")), Ok(()));
+        // If-None-Match: * creates only.
+        assert_eq!(outcome(None, any(), None), Ok(()));
+        assert_eq!(outcome(None, any(), Some("a")), Err(true));
+        // If-Match: the current version has that ETag (quoted or not); no version at all is told
+        // apart (S3 answers NoSuchKey).
+        assert_eq!(outcome(tag("\"a\""), None, Some("a")), Ok(()));
+        assert_eq!(outcome(tag("a"), None, Some("b")), Err(true));
+        assert_eq!(outcome(tag("a"), None, None), Err(false));
+        assert_eq!(outcome(any(), None, Some("b")), Ok(()));
+        assert_eq!(outcome(any(), None, None), Err(false));
+        // If-None-Match with an ETag: any other current version, or none.
+        assert_eq!(outcome(None, tag("a"), Some("b")), Ok(()));
+        assert_eq!(outcome(None, tag("a"), None), Ok(()));
+        assert_eq!(outcome(None, tag("a"), Some("a")), Err(true));
     }
 }
