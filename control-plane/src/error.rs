@@ -127,6 +127,8 @@ impl From<WriteError> for ApiError {
                 ApiError::new(StatusCode::BAD_REQUEST, "bad_digest", "the file does not match its checksum")
             }
             e @ (WriteError::InvalidChecksum(_)
+            | WriteError::MalformedTrailer(_)
+            | WriteError::ConditionalRequestConflict
             | WriteError::InvalidPart(_)
             | WriteError::InvalidPartOrder
             | WriteError::EntityTooSmall(_)) => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.to_string()),

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use tiergate_core::catalog::{CatalogObject, FileSort, SortOrder};
 use tiergate_core::domain::{sanitize_name, truncate_utf8, ObjectKey, Tier};
 use tiergate_core::objects::{blob_link_message, content_disposition, display_name, ObjectWrite, BLOB_LINK_PURPOSE};
+use tiergate_core::range::{unsatisfied_content_range, RangeError, RangeRequest};
 use tiergate_core::storage::{ByteRange, ByteStream};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -170,6 +171,7 @@ pub async fn upload(State(app): State<AppState>, user: AuthUser, request: Reques
             content_length: None,
             max_bytes: Some(max),
             expected_md5: None,
+            condition: Default::default(),
         };
         match app.core.put_object(write, body).await {
             Ok(object) => stored = Some(object),
@@ -324,32 +326,12 @@ pub struct BlobQuery {
 }
 
 /// Parses a single `bytes=` range against the object's size (RFC 9110); `None` means whole.
-fn parse_range(headers: &HeaderMap, size: u64) -> Result<Option<ByteRange>, ()> {
+fn parse_range(headers: &HeaderMap, size: u64) -> Result<Option<ByteRange>, RangeError> {
     let Some(raw) = headers.get(header::RANGE).and_then(|v| v.to_str().ok()) else { return Ok(None) };
-    let spec = raw.strip_prefix("bytes=").ok_or(())?;
-    if spec.contains(',') {
+    if raw.contains(',') {
         return Ok(None); // several ranges: answer with the whole object, as RFC 9110 allows
     }
-    let (a, b) = spec.split_once('-').ok_or(())?;
-    let range = if a.is_empty() {
-        let n: u64 = b.parse().map_err(|_| ())?;
-        if n == 0 || size == 0 {
-            return Err(());
-        }
-        ByteRange { start: size.saturating_sub(n), end_inclusive: size - 1 }
-    } else {
-        let start: u64 = a.parse().map_err(|_| ())?;
-        let end = if b.is_empty() {
-            size.saturating_sub(1)
-        } else {
-            b.parse::<u64>().map_err(|_| ())?.min(size.saturating_sub(1))
-        };
-        if start >= size || end < start {
-            return Err(());
-        }
-        ByteRange { start, end_inclusive: end }
-    };
-    Ok(Some(range))
+    RangeRequest::parse(raw)?.resolve(size).map(Some)
 }
 
 /// `GET /api/blobs/{id}?v&exp&sig`: the bytes behind a link this server signed (for tiers
@@ -370,9 +352,18 @@ pub async fn blob(
     }
     let object = app.core.catalog.object_by_id(id).await?.filter(|o| o.version_id.as_str() == q.v);
     let object = object.ok_or_else(|| ApiError::not_found("file"))?;
-    let range = parse_range(&headers, object.size).map_err(|()| {
-        ApiError::new(StatusCode::RANGE_NOT_SATISFIABLE, "invalid_range", format!("the file has {} bytes", object.size))
-    })?;
+    let Ok(range) = parse_range(&headers, object.size) else {
+        let mut refused = ApiError::new(
+            StatusCode::RANGE_NOT_SATISFIABLE,
+            "invalid_range",
+            format!("the file has {} bytes", object.size),
+        )
+        .into_response();
+        if let Ok(v) = HeaderValue::from_str(&unsatisfied_content_range(object.size)) {
+            refused.headers_mut().insert(header::CONTENT_RANGE, v);
+        }
+        return Ok(refused);
+    };
     let (object, stream) = app.core.open_object(&object, range).await?;
     let mut response = Response::new(Body::from_stream(stream));
     let h = response.headers_mut();
@@ -406,7 +397,7 @@ pub async fn blob(
 mod tests {
     use super::*;
 
-    fn range(raw: &str, size: u64) -> Result<Option<ByteRange>, ()> {
+    fn range(raw: &str, size: u64) -> Result<Option<ByteRange>, RangeError> {
         let mut h = HeaderMap::new();
         h.insert(header::RANGE, HeaderValue::from_str(raw).unwrap());
         parse_range(&h, size)
@@ -418,9 +409,11 @@ mod tests {
         assert_eq!(range("bytes=5-", 10), Ok(Some(ByteRange { start: 5, end_inclusive: 9 })));
         assert_eq!(range("bytes=-3", 10), Ok(Some(ByteRange { start: 7, end_inclusive: 9 })));
         assert_eq!(range("bytes=8-100", 10), Ok(Some(ByteRange { start: 8, end_inclusive: 9 })));
-        assert_eq!(range("bytes=10-", 10), Err(()));
-        assert_eq!(range("bytes=5-4", 10), Err(()));
-        assert_eq!(range("items=0-1", 10), Err(()));
+        assert_eq!(range("bytes=10-", 10), Err(RangeError::Unsatisfiable));
+        assert_eq!(range("bytes=5-4", 10), Err(RangeError::Malformed));
+        assert_eq!(range("items=0-1", 10), Err(RangeError::Malformed));
+        assert_eq!(range("bytes=-1", 0), Err(RangeError::Unsatisfiable));
+        assert_eq!(range("bytes=0-", 0), Err(RangeError::Unsatisfiable));
         assert_eq!(range("bytes=0-1,3-4", 10), Ok(None));
     }
 

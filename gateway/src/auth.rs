@@ -47,11 +47,67 @@ impl S3Access for DerivedKeyAuth {
         let Some(credentials) = cx.credentials() else {
             return Err(s3_error!(AccessDenied, "Anonymous access is not allowed; sign the request."));
         };
+        if is_sigv2(cx.headers(), cx.uri()) {
+            // Only a form upload may use SigV2, and only with `server.allow_sigv2_post`
+            // (s3s verifies no SigV2 signature without it).
+            return Err(s3_error!(AccessDenied, "Signature Version 2 is disabled; sign with Signature Version 4."));
+        }
         let key = parse_live(&credentials.access_key)?;
-        if key.serial != 0 && !self.core.catalog.access_key_active(key.user, key.serial).await.s3()? {
-            return Err(s3_error!(InvalidAccessKeyId, "The access key has been revoked."));
+        check_session_token(&self.core, &key, cx.headers(), cx.uri())?;
+        if let Some(id) = key.revocable_id() {
+            if !self.core.catalog.access_key_active(key.user, id).await.s3()? {
+                return Err(s3_error!(InvalidAccessKeyId, "The access key has been revoked."));
+            }
         }
         Ok(())
+    }
+}
+
+/// Whether a request is signed with Signature Version 2 in its header (`Authorization: AWS
+/// key:signature`) or as a presigned URL (`AWSAccessKeyId` and `Signature`). A form upload's
+/// SigV2 is in its form, not here.
+fn is_sigv2(headers: &http::HeaderMap, uri: &http::Uri) -> bool {
+    let in_header = headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().starts_with("AWS "));
+    let in_query = uri.query().is_some_and(|q| {
+        let mut names = url::form_urlencoded::parse(q.as_bytes()).map(|(k, _)| k);
+        names.any(|k| k == "AWSAccessKeyId")
+    });
+    in_header || in_query
+}
+
+/// Session credentials (from STS) are good only with their session token, in the
+/// `x-amz-security-token` header or, on a presigned URL, the `X-Amz-Security-Token` parameter;
+/// AWS refuses them without it, and so do we. Other keys need none, and a token sent with one
+/// is refused too, since it names a session that key is not.
+fn check_session_token(core: &Core, key: &DerivedKey, headers: &http::HeaderMap, uri: &http::Uri) -> S3Result<()> {
+    let in_query = || {
+        uri.query().and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k.eq_ignore_ascii_case("X-Amz-Security-Token"))
+                .map(|(_, v)| v.into_owned())
+        })
+    };
+    let token = match headers.get("x-amz-security-token") {
+        Some(v) => Some(v.to_str().map(str::to_string).unwrap_or_default()),
+        None => in_query(),
+    };
+    let invalid = || {
+        let mut e = s3_error!(InvalidToken, "The provided token is malformed or otherwise invalid.");
+        e.set_status_code(http::StatusCode::FORBIDDEN);
+        e
+    };
+    match (key.is_session(), token) {
+        (true, Some(token)) if core.identity.verify_session_token(key, &token) => Ok(()),
+        (true, Some(_)) => Err(invalid()),
+        (true, None) => Err(s3_error!(
+            InvalidAccessKeyId,
+            "These are session credentials: send their session token (x-amz-security-token) with them."
+        )),
+        (false, Some(_)) => Err(invalid()),
+        (false, None) => Ok(()),
     }
 }
 

@@ -60,6 +60,21 @@ pub async fn create_bucket(
     if req.input.object_lock_enabled_for_bucket == Some(true) {
         return Err(s3_error!(NotImplemented, "Object lock is not supported."));
     }
+    // Nothing is ever public: a canned ACL or grant that would share the bucket is refused, as
+    // PutObject refuses one, rather than accepted and ignored.
+    let input = &req.input;
+    let grants = [
+        &input.grant_full_control,
+        &input.grant_read,
+        &input.grant_read_acp,
+        &input.grant_write,
+        &input.grant_write_acp,
+    ];
+    if input.acl.as_ref().is_some_and(|acl| acl.as_str() != BucketCannedACL::PRIVATE)
+        || grants.iter().any(|g| g.is_some())
+    {
+        return Err(s3_error!(NotImplemented, "Only private buckets are supported."));
+    }
     match cx.core.catalog.create_bucket(cx.user, &name).await {
         Ok(_) => {}
         Err(CatalogError::Conflict) => {

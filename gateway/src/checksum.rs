@@ -83,7 +83,7 @@ pub fn verified(
     let trailer_names: Vec<String> = headers
         .get("x-amz-trailer")
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(',').map(|s| s.trim().to_ascii_lowercase()).collect())
+        .map(|v| v.split(',').map(|s| s.trim().to_ascii_lowercase()).filter(|s| !s.is_empty()).collect())
         .unwrap_or_default();
     let algorithm = expected.algorithm.as_ref().map(|a| a.as_str().to_ascii_lowercase());
     let wanted: Vec<&'static str> = ALGORITHMS
@@ -95,6 +95,11 @@ pub fn verified(
                 || trailer_names.iter().any(|t| t == &format!("x-amz-checksum-{name}"))
         })
         .collect();
+    if let Some(t) =
+        trailer_names.iter().find(|t| !ALGORITHMS.iter().any(|(name, _)| **t == format!("x-amz-checksum-{name}")))
+    {
+        return Err(WriteError::InvalidChecksum(format!("unsupported trailer {t} in x-amz-trailer")));
+    }
     if let Some(alg) = &algorithm {
         if !ALGORITHMS.iter().any(|(name, _)| name == alg) {
             return Err(WriteError::InvalidChecksum(format!("unsupported checksum algorithm {alg}")));
@@ -118,6 +123,16 @@ pub fn verified(
         let sums =
             hasher.lock().unwrap_or_else(|p| p.into_inner()).take().map(ChecksumHasher::finalize).unwrap_or_default();
         let trailed = trailers.and_then(|t| t.take()).unwrap_or_default();
+        // The trailers sent must be the ones announced: a checksum announced and not sent, or
+        // sent under another name, would otherwise go unchecked.
+        for name in &trailer_names {
+            if !trailed.contains_key(name.as_str()) {
+                return Err(WriteError::MalformedTrailer(format!("the announced trailer {name} was not sent")));
+            }
+        }
+        if let Some(name) = trailed.keys().find(|k| !trailer_names.iter().any(|t| t == k.as_str())) {
+            return Err(WriteError::MalformedTrailer(format!("the trailer {name} was not announced in x-amz-trailer")));
+        }
         let mut recorded = BTreeMap::new();
         for name in wanted {
             let Some(actual) = computed(&sums, name) else { continue };
@@ -195,3 +210,113 @@ macro_rules! set_checksums {
     }};
 }
 pub(crate) use set_checksums;
+
+/// Which integrity values of a request's body this layer checks: only for a body that s3s
+/// reads whole before an operation sees it (the XML bodies of DeleteObjects,
+/// CompleteMultipartUpload, CreateBucket and every `?subresource` PUT or POST, and STS forms).
+/// The bodies of PutObject and UploadPart stream to the operation, which verifies them as they
+/// pass ([`verified`]); a PostObject form carries its own fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WholeBodyCheck {
+    /// Nothing to check here.
+    None,
+    /// Content-MD5 only: CompleteMultipartUpload's `x-amz-checksum-*` headers are the object's
+    /// checksum (checked against its parts), not its XML's.
+    ContentMd5,
+    /// Content-MD5 and `x-amz-checksum-*`.
+    All,
+}
+
+impl WholeBodyCheck {
+    /// What to check of this request's body.
+    pub fn of(method: &http::Method, uri: &http::Uri, headers: &HeaderMap, domain: Option<&str>) -> Self {
+        let is_form_upload = || {
+            headers
+                .get(http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"))
+        };
+        let read_whole = match *method {
+            http::Method::POST => !is_form_upload(),
+            http::Method::PUT => has_subresource(uri) || !names_object(uri, headers, domain),
+            _ => false,
+        };
+        let completes_upload = *method == http::Method::POST && query_names(uri).any(|k| k == "uploadId");
+        let has_checksum =
+            ALGORITHMS.iter().any(|(name, _)| headers.contains_key(format!("x-amz-checksum-{name}").as_str()));
+        match (read_whole, completes_upload) {
+            (false, _) => Self::None,
+            (true, true) if headers.contains_key("content-md5") => Self::ContentMd5,
+            (true, false) if has_checksum || headers.contains_key("content-md5") => Self::All,
+            _ => Self::None,
+        }
+    }
+
+    /// Verifies a body held whole against the Content-MD5 (and, for [`WholeBodyCheck::All`],
+    /// the `x-amz-checksum-*` headers) sent with it, before it has any effect: `InvalidDigest`
+    /// for a Content-MD5 that is not one, `BadDigest` for a value that does not match (as S3
+    /// answers a DeleteObjects with a wrong Content-MD5).
+    pub fn verify(self, body: &[u8], headers: &HeaderMap) -> s3s::S3Result<()> {
+        let text = |name: &str| headers.get(name).map(|v| v.to_str().unwrap_or_default().trim().to_string());
+        if self == Self::None {
+            return Ok(());
+        }
+        if let Some(expected) = crate::put::content_md5(text("content-md5").as_deref())? {
+            use md5::Digest;
+            if <[u8; 16]>::from(md5::Md5::digest(body)) != expected {
+                return Err(s3s::s3_error!(BadDigest, "The Content-MD5 you specified did not match what we received."));
+            }
+        }
+        if self == Self::ContentMd5 {
+            return Ok(());
+        }
+        let claimed: Vec<(&str, &str, String)> = ALGORITHMS
+            .iter()
+            .filter_map(|(name, label)| text(&format!("x-amz-checksum-{name}")).map(|v| (*name, *label, v)))
+            .collect();
+        if claimed.is_empty() {
+            return Ok(());
+        }
+        let mut hasher = ChecksumHasher::default();
+        for (name, _, _) in &claimed {
+            enable(&mut hasher, name);
+        }
+        hasher.update(body);
+        let sums = hasher.finalize();
+        for (name, label, value) in claimed {
+            if computed(&sums, name).map(String::as_str) != Some(value.as_str()) {
+                return Err(s3s::S3Error::with_message(
+                    s3s::S3ErrorCode::BadDigest,
+                    format!("The {label} you specified did not match the calculated checksum."),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn query_names(uri: &http::Uri) -> impl Iterator<Item = String> + '_ {
+    url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()).map(|(k, _)| k.into_owned())
+}
+
+/// A query parameter other than an object upload's own (`partNumber`, `uploadId`), s3s's
+/// `x-id` and a presigned URL's `X-Amz-*`: `?tagging`, `?acl`, `?lifecycle`…
+fn has_subresource(uri: &http::Uri) -> bool {
+    query_names(uri)
+        .any(|k| !(k == "partNumber" || k == "uploadId" || k == "x-id" || k.to_ascii_lowercase().starts_with("x-amz-")))
+}
+
+/// Whether the path names an object rather than a bucket: path-style `/bucket/key`, or `/key`
+/// on a virtual-host style request (`bucket.domain`).
+fn names_object(uri: &http::Uri, headers: &HeaderMap, domain: Option<&str>) -> bool {
+    let path = uri.path().trim_start_matches('/');
+    let host = headers.get(http::header::HOST).and_then(|v| v.to_str().ok()).map(|h| h.split(':').next().unwrap_or(h));
+    let virtual_host = domain
+        .zip(host)
+        .is_some_and(|(d, h)| h.len() > d.len() + 1 && h.ends_with(d) && h.as_bytes()[h.len() - d.len() - 1] == b'.');
+    if virtual_host {
+        !path.is_empty()
+    } else {
+        path.split_once('/').is_some_and(|(_, key)| !key.is_empty())
+    }
+}

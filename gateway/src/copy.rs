@@ -5,6 +5,7 @@ use s3s::dto::*;
 use s3s::{s3_error, S3Request, S3Response, S3Result};
 use tiergate_core::catalog::CatalogObject;
 use tiergate_core::objects::ObjectWrite;
+use tiergate_core::range::RangeRequest;
 use tiergate_core::storage::ByteRange;
 use time::OffsetDateTime;
 
@@ -59,6 +60,8 @@ pub async fn copy_object(cx: &ReqCtx<'_>, req: S3Request<CopyObjectInput>) -> S3
     )?;
     let bucket = cx.bucket(&input.bucket).await?;
     let key = object_key(&input.key)?;
+    let condition = crate::get::write_condition(input.if_match.as_ref(), input.if_none_match.as_ref());
+    crate::get::check_write_condition(cx, bucket.id, key.as_str(), &condition).await?;
     let replace = match input.metadata_directive.as_ref().map(|d| d.as_str()) {
         None | Some("COPY") => false,
         Some("REPLACE") => true,
@@ -97,6 +100,7 @@ pub async fn copy_object(cx: &ReqCtx<'_>, req: S3Request<CopyObjectInput>) -> S3
         content_length: Some(src.size),
         max_bytes: None,
         expected_md5: None,
+        condition,
     };
     let object = cx.core.put_object(write, stream).await.s3()?;
     Ok(S3Response::new(CopyObjectOutput {
@@ -115,12 +119,16 @@ fn source_range(raw: Option<&str>, size: u64) -> S3Result<Option<ByteRange>> {
     // A malformed range is a bad argument; a well-formed one outside the source is not satisfiable.
     let malformed =
         || s3_error!(InvalidArgument, "The x-amz-copy-source-range value must be of the form bytes=first-last.");
-    let (a, b) = raw.strip_prefix("bytes=").and_then(|r| r.split_once('-')).ok_or_else(malformed)?;
-    let (start, end) = (a.parse::<u64>().map_err(|_| malformed())?, b.parse::<u64>().map_err(|_| malformed())?);
-    if start > end || end >= size {
+    // Unlike a GET's Range, both ends are required and the last may not pass the source's end.
+    let (first, last) = match RangeRequest::parse(raw) {
+        Ok(RangeRequest::FromTo { first, last: Some(last) }) => (first, last),
+        _ => return Err(malformed()),
+    };
+    if last >= size {
         return Err(s3_error!(InvalidRange, "The x-amz-copy-source-range value is not valid for the source object."));
     }
-    Ok(Some(ByteRange { start, end_inclusive: end }))
+    // `parse` saw to first <= last.
+    Ok(Some(ByteRange { start: first, end_inclusive: last }))
 }
 
 pub async fn upload_part_copy(
@@ -163,6 +171,10 @@ mod tests {
         assert_eq!(source_range(Some("bytes=0-9"), 10).unwrap(), Some(ByteRange { start: 0, end_inclusive: 9 }));
         assert!(source_range(Some("bytes=0-10"), 10).is_err());
         assert!(source_range(Some("bytes=5-4"), 10).is_err());
+        // An empty source has no byte to copy, whatever the range.
+        for r in ["bytes=0-0", "bytes=0-5", "bytes=-1", "bytes=0-"] {
+            assert!(source_range(Some(r), 0).is_err(), "{r}");
+        }
         assert!(source_range(Some("0-4"), 10).is_err());
         let code = |r: &str| source_range(Some(r), 10).unwrap_err().code().as_str().to_string();
         assert_eq!(code("bytes=hello-world"), "InvalidArgument");

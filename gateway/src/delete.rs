@@ -18,12 +18,13 @@ pub async fn delete_object(
     check_version(input.version_id.as_deref())?;
     let bucket = cx.bucket(&input.bucket).await?;
     let key = object_key(&input.key)?;
-    if input.if_match.is_some() {
-        let current = cx.core.catalog.object(cx.user, bucket.id, key.as_str()).await.s3()?;
-        crate::get::check_write_conditions(input.if_match.as_ref(), None, current.as_ref())?;
-    }
+    let condition = crate::get::write_condition(input.if_match.as_ref(), None);
     // Deleting a key that is not there succeeds, as in S3.
-    cx.core.catalog.delete_object_by_key(cx.user, bucket.id, key.as_str(), cx.core.settings.gc.grace).await.s3()?;
+    cx.core
+        .catalog
+        .delete_object_by_key(cx.user, bucket.id, key.as_str(), &condition, cx.core.settings.gc.grace)
+        .await
+        .s3()?;
     Ok(S3Response::new(DeleteObjectOutput::default()))
 }
 
@@ -57,7 +58,7 @@ pub async fn delete_objects(
         match cx
             .core
             .catalog
-            .delete_object_by_key(cx.user, bucket.id, key.as_str(), cx.core.settings.gc.grace)
+            .delete_object_by_key(cx.user, bucket.id, key.as_str(), &Default::default(), cx.core.settings.gc.grace)
             .await
             .s3()
         {

@@ -22,6 +22,12 @@ impl IntoS3Error for CatalogError {
                 s3_error!(ServiceUnavailable, "The catalog is unavailable; please retry.")
             }
             CatalogError::Conflict => s3_error!(OperationAborted, "A conflicting operation is in progress."),
+            CatalogError::PreconditionFailed { exists: true } => {
+                s3_error!(PreconditionFailed, "At least one of the pre-conditions you specified did not hold")
+            }
+            CatalogError::PreconditionFailed { exists: false } => {
+                s3_error!(NoSuchKey, "The specified key does not exist.")
+            }
             other => internal(other),
         }
     }
@@ -54,6 +60,11 @@ impl IntoS3Error for WriteError {
                 format!("The {algorithm} you specified did not match the calculated checksum."),
             ),
             WriteError::InvalidChecksum(m) => S3Error::with_message(S3ErrorCode::InvalidArgument, m),
+            WriteError::MalformedTrailer(m) => {
+                let mut e = S3Error::with_message(S3ErrorCode::Custom("MalformedTrailerError".into()), m);
+                e.set_status_code(http::StatusCode::BAD_REQUEST);
+                e
+            }
             WriteError::IncompleteBody { .. } => s3_error!(IncompleteBody),
             WriteError::Body(e) => body_error(&e),
             WriteError::InvalidPart(n) => S3Error::with_message(
@@ -61,6 +72,10 @@ impl IntoS3Error for WriteError {
                 format!("Part {n} could not be found or its ETag does not match."),
             ),
             WriteError::InvalidPartOrder => s3_error!(InvalidPartOrder),
+            WriteError::ConditionalRequestConflict => s3_error!(
+                ConditionalRequestConflict,
+                "A conflicting operation occurred while this upload completed; create a new multipart upload."
+            ),
             WriteError::EntityTooSmall(_) => s3_error!(EntityTooSmall),
             WriteError::Storage(e) => e.into_s3(),
             WriteError::Catalog(e) => e.into_s3(),

@@ -3,8 +3,9 @@
 
 use s3s::dto::*;
 use s3s::{s3_error, S3Request, S3Response, S3Result};
-use tiergate_core::catalog::{CatalogObject, Lookup};
+use tiergate_core::catalog::{CatalogObject, EtagMatch, Lookup, WriteCondition};
 use tiergate_core::multipart::{part_checksums, part_sizes};
+use tiergate_core::range::{unsatisfied_content_range, RangeRequest};
 use tiergate_core::storage::ByteRange;
 use time::OffsetDateTime;
 
@@ -13,6 +14,10 @@ use crate::checksum::{self, set_checksums};
 use crate::ctx::{bucket_name, check_version, no_such_bucket, object_key, ReqCtx};
 use crate::error::ResultExt;
 use crate::timestamp;
+
+/// The Content-Type S3 answers for an object stored without one (PutObject's reference: "Default:
+/// binary/octet-stream").
+const DEFAULT_CONTENT_TYPE: &str = "binary/octet-stream";
 
 fn etag_matches(condition: &ETagCondition, etag: &str) -> bool {
     match condition {
@@ -77,30 +82,29 @@ fn evaluate_read_conditions(
     }
 }
 
-/// Conditional writes: `If-None-Match: *` creates only; `If-Match` overwrites only that ETag.
-pub fn check_write_conditions(
-    if_match: Option<&ETagCondition>,
-    if_none_match: Option<&ETagCondition>,
-    current: Option<&CatalogObject>,
+/// A conditional write's `If-Match` / `If-None-Match`, as the catalog checks it when the write
+/// commits: `If-None-Match: *` creates only; `If-Match` overwrites only that ETag.
+pub fn write_condition(if_match: Option<&ETagCondition>, if_none_match: Option<&ETagCondition>) -> WriteCondition {
+    let side = |c: &ETagCondition| match c {
+        ETagCondition::Any => EtagMatch::Any,
+        ETagCondition::ETag(e) => EtagMatch::ETag(e.value().to_string()),
+    };
+    WriteCondition { if_match: if_match.map(side), if_none_match: if_none_match.map(side) }
+}
+
+/// A conditional write's early check against the version read before the body is taken, so a
+/// write that would lose does not upload first; the commit checks again, atomically.
+pub async fn check_write_condition(
+    cx: &ReqCtx<'_>,
+    bucket_id: i64,
+    key: &str,
+    condition: &WriteCondition,
 ) -> S3Result<()> {
-    if let Some(c) = if_none_match {
-        if current.is_some_and(|o| etag_matches(c, &o.etag)) {
-            return Err(s3_error!(PreconditionFailed, "At least one of the pre-conditions you specified did not hold"));
-        }
+    if condition.is_none() {
+        return Ok(());
     }
-    if let Some(c) = if_match {
-        match current {
-            None => return Err(s3_error!(NoSuchKey)),
-            Some(o) if !etag_matches(c, &o.etag) => {
-                return Err(s3_error!(
-                    PreconditionFailed,
-                    "At least one of the pre-conditions you specified did not hold"
-                ))
-            }
-            Some(_) => {}
-        }
-    }
-    Ok(())
+    let current = cx.core.catalog.object(cx.user, bucket_id, key).await.s3()?;
+    condition.check(current.as_ref().map(|o| o.etag.as_str())).s3()
 }
 
 /// The caller's current object `key` in `bucket` (one catalog query), or `NoSuchBucket` /
@@ -138,6 +142,28 @@ fn part_range(object: &CatalogObject, part_number: Option<i32>) -> S3Result<Opti
     let len = sizes[(n - 1) as usize];
     let range = (len > 0 && len < object.size).then(|| ByteRange { start, end_inclusive: start + len - 1 });
     Ok(Some((range, count)))
+}
+
+/// The range a GET or HEAD asks for, resolved against the object's size; one that names no byte
+/// of it (any range of an empty object, for one) is 416 `InvalidRange` with
+/// `Content-Range: bytes */size`, as S3 answers it.
+fn requested_range(range: Option<&Range>, size: u64) -> S3Result<Option<ByteRange>> {
+    let Some(range) = range else { return Ok(None) };
+    let request = match *range {
+        Range::Int { first, last } => RangeRequest::FromTo { first, last },
+        Range::Suffix { length } => RangeRequest::Suffix { length },
+    };
+    request.resolve(size).map(Some).map_err(|_| {
+        let mut e = s3_error!(InvalidRange, "The requested range is not satisfiable");
+        if let Ok(v) = http::HeaderValue::from_str(&unsatisfied_content_range(size)) {
+            e.set_headers(http::HeaderMap::from_iter([(http::header::CONTENT_RANGE, v)]));
+        }
+        e
+    })
+}
+
+fn content_range(range: ByteRange, size: u64) -> String {
+    format!("bytes {}-{}/{}", range.start, range.end_inclusive, size)
 }
 
 /// The checksums a GET or HEAD answers with `x-amz-checksum-mode: ENABLED`: the object's when
@@ -185,7 +211,7 @@ macro_rules! describe_object {
             accept_ranges: Some("bytes".into()),
             e_tag: Some(ETag::Strong($object.etag.clone())),
             last_modified: Some(timestamp($object.created_at)),
-            content_type: $object.content_type.clone(),
+            content_type: Some($object.content_type.clone().unwrap_or_else(|| DEFAULT_CONTENT_TYPE.to_string())),
             cache_control: header($object, "cache-control"),
             content_disposition: header($object, "content-disposition"),
             content_encoding: header($object, "content-encoding"),
@@ -204,26 +230,21 @@ pub async fn get_object(cx: &ReqCtx<'_>, req: S3Request<GetObjectInput>) -> S3Re
         return Err(s3_error!(NotImplemented, "Server-side encryption is not supported."));
     }
     let (object, part) = open_for_reading!(cx, input);
-    let range = match (&input.range, part) {
-        (_, Some((range, _))) => range,
-        (None, None) => None,
-        (Some(r), None) => {
-            let r =
-                r.check(object.size).map_err(|_| s3_error!(InvalidRange, "The requested range is not satisfiable"))?;
-            Some(ByteRange { start: r.start, end_inclusive: r.end - 1 })
-        }
+    let range = match part {
+        Some((range, _)) => range,
+        None => requested_range(input.range.as_ref(), object.size)?,
     };
     let (object, stream) = cx.core.open_object(&object, range).await.s3()?;
     let sums = answered_checksums(&object, input.checksum_mode.as_ref(), input.part_number, range);
-    let (content_length, content_range) = match range {
-        Some(r) => (r.len(), Some(format!("bytes {}-{}/{}", r.start, r.end_inclusive, object.size))),
+    let (content_length, range_header) = match range {
+        Some(r) => (r.len(), Some(content_range(r, object.size))),
         None => (object.size, None),
     };
     let mut out = describe_object!(
         GetObjectOutput {
             body: Some(to_blob(stream)),
             content_length: Some(content_length as i64),
-            content_range: content_range,
+            content_range: range_header,
             parts_count: part.map(|(_, count)| count),
         },
         cx,
@@ -236,16 +257,30 @@ pub async fn get_object(cx: &ReqCtx<'_>, req: S3Request<GetObjectInput>) -> S3Re
 pub async fn head_object(cx: &ReqCtx<'_>, req: S3Request<HeadObjectInput>) -> S3Result<S3Response<HeadObjectOutput>> {
     let input = req.input;
     let (object, part) = open_for_reading!(cx, input);
-    let range = part.and_then(|(range, _)| range);
+    let (range, asked) = match part {
+        Some((range, _)) => (range, None),
+        None => {
+            let asked = requested_range(input.range.as_ref(), object.size)?;
+            (asked, asked)
+        }
+    };
     let content_length = range.map_or(object.size, |r| r.len());
     let sums = answered_checksums(&object, input.checksum_mode.as_ref(), input.part_number, range);
     let mut out = describe_object!(
-        HeadObjectOutput { content_length: Some(content_length as i64), parts_count: part.map(|(_, count)| count) },
+        HeadObjectOutput {
+            content_length: Some(content_length as i64),
+            content_range: asked.map(|r| content_range(r, object.size)),
+            parts_count: part.map(|(_, count)| count),
+        },
         cx,
         &object
     );
     set_checksums!(out, sums, with_type);
-    Ok(S3Response::new(out))
+    // A HEAD with a Range answers as the GET would, 206 with the range's length (as S3 does).
+    Ok(match asked {
+        Some(_) => S3Response::with_status(out, http::StatusCode::PARTIAL_CONTENT),
+        None => S3Response::new(out),
+    })
 }
 
 /// GetObjectAttributes: size, ETag, storage class, checksums and parts, from the catalog.

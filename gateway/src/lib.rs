@@ -12,6 +12,7 @@ mod error;
 mod get;
 mod list;
 mod multipart;
+mod post;
 mod put;
 mod s3;
 mod server;
@@ -53,6 +54,8 @@ pub(crate) fn record(op: &str, started: Instant, status: u16, code: Option<&str>
     let millis = started.elapsed().as_secs_f64() * 1000.0;
     let code = code.unwrap_or("");
     match status {
+        // NotImplemented is no fault of the server's: the client asked for what Tiergate does not do.
+        501 => tracing::info!(op, status, code, millis, "S3 request refused"),
         500.. => tracing::warn!(op, status, code, millis, "S3 request failed"),
         400.. => tracing::info!(op, status, code, millis, "S3 request refused"),
         _ => tracing::debug!(op, status, millis, "S3 request"),
@@ -79,6 +82,11 @@ pub(crate) fn timestamp(ms: i64) -> s3s::dto::Timestamp {
 /// domain is configured.
 pub fn service(core: Core) -> Result<S3Service, String> {
     let mut builder = S3ServiceBuilder::new(Gateway::new(core.clone()));
+    // SigV2 is verified by s3s only when a SigV2 form upload is allowed; the access check
+    // refuses every other SigV2 request (`auth.rs`).
+    let mut config = s3s::config::S3Config::default();
+    config.enable_sig_v2 = core.settings.server.allow_sigv2_post;
+    builder.set_config(Arc::new(s3s::config::StaticConfigProvider::new(Arc::new(config))));
     builder.set_auth(auth::DerivedKeyAuth::new(core.clone()));
     builder.set_access(auth::DerivedKeyAuth::new(core.clone()));
     builder.set_route(sts::AssumeRoleWithWebIdentity::new(core.clone()));
@@ -107,28 +115,60 @@ impl Observed {
 }
 
 /// The S3 service with a request id on every request and answer; a request that no operation
-/// answered is counted and logged here.
+/// answered is counted and logged here. A body that s3s reads whole (an XML body) and that
+/// comes with a Content-MD5 or `x-amz-checksum-*` is verified here, before any operation runs.
 #[derive(Clone)]
-pub(crate) struct WithRequestId(S3Service);
+pub(crate) struct WithRequestId {
+    inner: S3Service,
+    /// `server.gateway_domain`, to tell a virtual-host style object path from a bucket's.
+    domain: Option<Arc<str>>,
+}
+
+impl WithRequestId {
+    pub(crate) fn new(inner: S3Service, domain: Option<&str>) -> Self {
+        Self { inner, domain: domain.map(Arc::from) }
+    }
+}
 
 impl hyper::service::Service<http::Request<hyper::body::Incoming>> for WithRequestId {
     type Response = <S3Service as hyper::service::Service<http::Request<hyper::body::Incoming>>>::Response;
     type Error = <S3Service as hyper::service::Service<http::Request<hyper::body::Incoming>>>::Error;
     type Future = std::pin::Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
 
-    fn call(&self, mut req: http::Request<hyper::body::Incoming>) -> Self::Future {
+    fn call(&self, req: http::Request<hyper::body::Incoming>) -> Self::Future {
         let started = Instant::now();
         let id = uuid::Uuid::new_v4().simple().to_string()[..16].to_ascii_uppercase();
         let observed = Observed::default();
+        let mut req = req.map(s3s::Body::from);
         req.extensions_mut().insert(RequestId(id.clone()));
         req.extensions_mut().insert(observed.clone());
-        let inner = self.0.clone();
+        let inner = self.inner.clone();
+        let check = checksum::WholeBodyCheck::of(req.method(), req.uri(), req.headers(), self.domain.as_deref());
+        let is_head = req.method() == http::Method::HEAD;
         Box::pin(async move {
             let mut res = if has_negative_expiry(req.uri()) {
-                expired_presigned_url(&id)
+                error_response(http::StatusCode::FORBIDDEN, "AccessDenied", "Request has expired", &id)
+            } else if check != checksum::WholeBodyCheck::None {
+                match verified_whole(req, check).await {
+                    Ok(req) => inner.call(req).await?,
+                    Err(e) => {
+                        let status = e.status_code().unwrap_or(http::StatusCode::BAD_REQUEST);
+                        error_response(status, e.code().as_str(), e.message().unwrap_or(""), &id)
+                    }
+                }
             } else {
-                hyper::service::Service::call(&inner, req).await?
+                inner.call(req).await?
             };
+            // s3s answers a HEAD 200 whatever its operation asks; one with a Range is partial.
+            if is_head
+                && res.status() == http::StatusCode::OK
+                && res.headers().contains_key(http::header::CONTENT_RANGE)
+            {
+                *res.status_mut() = http::StatusCode::PARTIAL_CONTENT;
+            }
+            if let Some(refused) = policy_condition_failure(&res, &id) {
+                res = refused;
+            }
             if !observed.0.load(Ordering::Relaxed) {
                 record(NO_OP, started, res.status().as_u16(), error_code(res.body()).as_deref());
             }
@@ -140,6 +180,26 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for WithReque
     }
 }
 
+/// Reads a body that s3s would read whole anyway (at most s3s's limit for XML bodies) and
+/// checks it against its Content-MD5 and `x-amz-checksum-*`; the request goes on with the
+/// body in memory.
+async fn verified_whole(
+    req: http::Request<s3s::Body>,
+    check: checksum::WholeBodyCheck,
+) -> s3s::S3Result<http::Request<s3s::Body>> {
+    let (parts, mut body) = req.into_parts();
+    let limit = s3s::config::S3Config::default().xml_max_body_size;
+    let bytes = body.store_all_limited(limit).await.map_err(|e| {
+        if e.is::<s3s::BodySizeLimitExceeded>() {
+            s3s::s3_error!(MaxMessageLengthExceeded, "The request body is larger than {limit} bytes.")
+        } else {
+            s3s::s3_error!(IncompleteBody, "The request body ended before it was complete.")
+        }
+    })?;
+    check.verify(&bytes, &parts.headers)?;
+    Ok(http::Request::from_parts(parts, s3s::Body::from(bytes)))
+}
+
 /// Whether a presigned URL's `X-Amz-Expires` is negative. S3 answers such a URL as expired
 /// (403), where s3s would call it malformed (400); so it is answered before s3s sees it.
 fn has_negative_expiry(uri: &http::Uri) -> bool {
@@ -148,13 +208,45 @@ fn has_negative_expiry(uri: &http::Uri) -> bool {
     })
 }
 
-fn expired_presigned_url(request_id: &str) -> http::Response<s3s::Body> {
+/// A form upload whose field breaks a condition of its POST policy is `403 AccessDenied`
+/// ("Invalid according to Policy: Policy Condition failed"), as AWS answers it
+/// (<https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html>; ceph
+/// s3-tests `test_post_object_invalid_request_field_value`, `…_wrong_bucket`); s3s calls it a
+/// malformed policy (400 `InvalidPolicyDocument`). Policies that really are malformed stay 400.
+fn policy_condition_failure(res: &http::Response<s3s::Body>, request_id: &str) -> Option<http::Response<s3s::Body>> {
+    if res.status() != http::StatusCode::BAD_REQUEST
+        || error_code(res.body()).as_deref() != Some("InvalidPolicyDocument")
+    {
+        return None;
+    }
+    let bytes = res.body().bytes()?;
+    let xml = std::str::from_utf8(&bytes).ok()?;
+    let start = xml.find("<Message>")? + "<Message>".len();
+    let message = &xml[start..start + xml[start..].find("</Message>")?];
+    let condition_failed = message.starts_with("Policy condition") || message.starts_with("Bucket in form field");
+    condition_failed.then(|| {
+        let message = message.replace("&apos;", "'").replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">");
+        let message = message.replace("&amp;", "&");
+        error_response(
+            http::StatusCode::FORBIDDEN,
+            "AccessDenied",
+            &format!("Invalid according to Policy: {message}"),
+            request_id,
+        )
+    })
+}
+
+/// An S3 error answer made before s3s saw the request.
+fn error_response(status: http::StatusCode, code: &str, message: &str, request_id: &str) -> http::Response<s3s::Body> {
+    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
     let xml = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code>\
-         <Message>Request has expired</Message><RequestId>{request_id}</RequestId></Error>"
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{}</Code><Message>{}</Message>\
+         <RequestId>{request_id}</RequestId></Error>",
+        escape(code),
+        escape(message)
     );
     let mut res = http::Response::new(s3s::Body::from(xml));
-    *res.status_mut() = http::StatusCode::FORBIDDEN;
+    *res.status_mut() = status;
     res.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/xml"));
     res
 }

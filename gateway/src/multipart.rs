@@ -162,10 +162,8 @@ pub async fn complete_multipart_upload(
             };
         }
     };
-    if input.if_match.is_some() || input.if_none_match.is_some() {
-        let current = cx.core.catalog.object(cx.user, bucket.id, &upload.key).await.s3()?;
-        crate::get::check_write_conditions(input.if_match.as_ref(), input.if_none_match.as_ref(), current.as_ref())?;
-    }
+    let condition = crate::get::write_condition(input.if_match.as_ref(), input.if_none_match.as_ref());
+    crate::get::check_write_condition(cx, bucket.id, &upload.key, &condition).await?;
     if let (Some(given), Some(upload_checksum)) = (&input.checksum_type, upload.checksum) {
         if given.as_str() != upload_checksum.kind.as_str() {
             return Err(S3Error::with_message(
@@ -193,7 +191,7 @@ pub async fn complete_multipart_upload(
             _ => Err(s3_error!(MalformedXML, "Every part needs a PartNumber and an ETag.")),
         })
         .collect::<S3Result<Vec<_>>>()?;
-    let object = cx.core.complete_multipart(&upload, &requested, &expected).await.s3()?;
+    let object = cx.core.complete_multipart(&upload, &requested, &expected, &condition).await.s3()?;
     tracing::info!(user_id = cx.user.0, bucket = %bucket.name, bytes = object.size, "multipart upload completed");
     Ok(S3Response::new(completed(&bucket, &object)))
 }

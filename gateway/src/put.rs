@@ -93,9 +93,10 @@ pub fn check_storage_class(cx: &ReqCtx<'_>, class: Option<&StorageClass>) -> S3R
 
 pub async fn put_object(cx: &ReqCtx<'_>, req: S3Request<PutObjectInput>) -> S3Result<S3Response<PutObjectOutput>> {
     let input = req.input;
+    let condition = crate::get::write_condition(input.if_match.as_ref(), input.if_none_match.as_ref());
     // A conditional write reads the current object, so it needs the bucket as it is now.
-    let conditional = input.if_match.is_some() || input.if_none_match.is_some();
-    let bucket = if conditional { cx.bucket(&input.bucket).await? } else { cx.bucket_for_write(&input.bucket).await? };
+    let bucket =
+        if condition.is_none() { cx.bucket_for_write(&input.bucket).await? } else { cx.bucket(&input.bucket).await? };
     let key = object_key(&input.key)?;
     refuse_unsupported(
         input.acl.as_ref(),
@@ -105,10 +106,7 @@ pub async fn put_object(cx: &ReqCtx<'_>, req: S3Request<PutObjectInput>) -> S3Re
         input.tagging.as_ref(),
     )?;
     check_storage_class(cx, input.storage_class.as_ref())?;
-    if conditional {
-        let current = cx.core.catalog.object(cx.user, bucket.id, key.as_str()).await.s3()?;
-        crate::get::check_write_conditions(input.if_match.as_ref(), input.if_none_match.as_ref(), current.as_ref())?;
-    }
+    crate::get::check_write_condition(cx, bucket.id, key.as_str(), &condition).await?;
     let expected_md5 = content_md5(input.content_md5.as_deref())?;
     let expected = checksum::expected!(input, input.checksum_algorithm);
     let (body, check) = checksum::verified(from_blob(input.body), expected, &req.headers, req.trailing_headers).s3()?;
@@ -129,6 +127,7 @@ pub async fn put_object(cx: &ReqCtx<'_>, req: S3Request<PutObjectInput>) -> S3Re
         content_length: input.content_length.and_then(|n| u64::try_from(n).ok()),
         max_bytes: None,
         expected_md5,
+        condition,
     };
     let object = cx.core.put_object_checked(write, body, check).await.s3()?;
     let mut out = PutObjectOutput { e_tag: Some(ETag::Strong(object.etag.clone())), ..Default::default() };

@@ -6,7 +6,7 @@ use s3s::{S3Request, S3Response, S3Result, S3};
 use tiergate_core::Core;
 
 use crate::ctx::ReqCtx;
-use crate::{bucket, copy, delete, get, list, multipart, put};
+use crate::{bucket, copy, delete, get, list, multipart, post, put};
 
 /// The S3 service over Tiergate's catalog and tiers.
 #[derive(Clone)]
@@ -52,6 +52,7 @@ route! {
     get_bucket_location: GetBucketLocationInput -> GetBucketLocationOutput => bucket;
     get_bucket_versioning: GetBucketVersioningInput -> GetBucketVersioningOutput => bucket;
     put_object: PutObjectInput -> PutObjectOutput => put;
+    post_object: PostObjectInput -> PostObjectOutput => post;
     get_object: GetObjectInput -> GetObjectOutput => get;
     head_object: HeadObjectInput -> HeadObjectOutput => get;
     get_object_attributes: GetObjectAttributesInput -> GetObjectAttributesOutput => get;

@@ -9,7 +9,7 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use s3s::route::S3Route;
 use s3s::{Body, S3Request, S3Response, S3Result};
 use tiergate_core::catalog::now_ms;
-use tiergate_core::identity::DerivedKey;
+use tiergate_core::identity::{DerivedKey, SESSION_SERIAL};
 use tiergate_core::Core;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -92,13 +92,13 @@ impl AssumeRoleWithWebIdentity {
         // Credentials never outlive the login they were bought with.
         let now = now_ms() / 1000;
         let expires_at = (now + duration).min(login.expires_at);
-        let key = DerivedKey::new(login.user, expires_at, 0);
+        let key = DerivedKey::new(login.user, expires_at, SESSION_SERIAL);
         let secret = self.core.identity.derived_secret(&key.access_key_id);
         let expiration = OffsetDateTime::from_unix_timestamp(expires_at)
             .ok()
             .and_then(|t| t.format(&Rfc3339).ok())
             .unwrap_or_default();
-        let session_token = self.core.identity.sign("sts-session", &key.access_key_id);
+        let session_token = self.core.identity.session_token(&key);
         let request_id = uuid::Uuid::new_v4();
         tracing::info!(user_id = login.user.0, expires_at, "temporary credentials issued over STS");
         xml_response(
