@@ -264,6 +264,7 @@ async fn an_overwrite_switches_the_row_and_collects_the_old_bytes() {
             content_length: Some(body.len() as u64),
             max_bytes: None,
             expected_md5: None,
+            condition: Default::default(),
         };
         let stream: tiergate_core::storage::ByteStream =
             Box::pin(futures::stream::iter([Ok(bytes::Bytes::from_static(body))]));

@@ -488,6 +488,18 @@ impl TestApp {
         S3Target { endpoint: self.gateway.clone(), access_key: access_key.into(), secret_key: secret.into() }.client()
     }
 
+    /// An S3 client of the gateway with session credentials (from STS) and their token.
+    pub fn s3_with_session(&self, access_key: &str, secret: &str, token: &str) -> aws_sdk_s3::Client {
+        let config = aws_sdk_s3::config::Builder::new()
+            .behavior_version_latest()
+            .region(Region::new("us-east-1"))
+            .endpoint_url(&self.gateway)
+            .force_path_style(true)
+            .credentials_provider(Credentials::new(access_key, secret, Some(token.to_string()), None, "test"))
+            .build();
+        aws_sdk_s3::Client::from_conf(config)
+    }
+
     /// An S3 client of the gateway for a logged-in user.
     pub async fn s3(&self, user: &TestUser) -> aws_sdk_s3::Client {
         let (id, secret) = self.credentials(&user.token).await;

@@ -236,7 +236,14 @@ async fn sts_assume_role_with_web_identity_gives_working_credentials() {
             .unwrap();
     let in_secs = (expiration - time::OffsetDateTime::now_utc()).whole_seconds();
     assert!((890..=900).contains(&in_secs), "DurationSeconds honoured: {in_secs}");
-    app.s3_with(&id, &secret).list_buckets().send().await.unwrap();
+    let token = xml_field(&body, "SessionToken");
+    app.s3_with_session(&id, &secret, &token).list_buckets().send().await.unwrap();
+    // Session credentials are good only with their own token (AWS refuses them otherwise).
+    let e = app.s3_with(&id, &secret).list_buckets().send().await.unwrap_err();
+    assert_eq!(e.raw_response().map(|r| r.status().as_u16()), Some(403));
+    assert_eq!(e.into_service_error().code(), Some("InvalidAccessKeyId"));
+    let e = app.s3_with_session(&id, &secret, "garbage").list_buckets().send().await.unwrap_err();
+    assert_eq!(e.into_service_error().code(), Some("InvalidToken"));
 
     // Query string, and a duration beyond the login's life is cut to it.
     let url = format!(

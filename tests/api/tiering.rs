@@ -231,6 +231,7 @@ impl PassHooks for Meddler {
                         content_length: None,
                         max_bytes: None,
                         expected_md5: None,
+                        condition: Default::default(),
                     };
                     let body: tiergate_core::storage::ByteStream =
                         Box::pin(futures::stream::iter([Ok(bytes::Bytes::from_static(b"second version"))]));
@@ -239,7 +240,13 @@ impl PassHooks for Meddler {
                 "deleted" => {
                     self.core
                         .catalog
-                        .delete_object_by_key(object.owner, bucket.id, "deleted", self.core.settings.gc.grace)
+                        .delete_object_by_key(
+                            object.owner,
+                            bucket.id,
+                            "deleted",
+                            &Default::default(),
+                            self.core.settings.gc.grace,
+                        )
                         .await
                         .unwrap();
                 }

@@ -60,6 +60,7 @@ async fn a_pass_killed_twenty_times_loses_nothing_and_switches_nothing_twice() {
             content_length: None,
             max_bytes: None,
             expected_md5: None,
+            condition: Default::default(),
         };
         let body: tiergate_core::storage::ByteStream =
             Box::pin(futures::stream::iter([Ok(bytes::Bytes::from(random_bytes(size_of(i))))]));

@@ -134,6 +134,8 @@ class Server:
     workdir: Path
     proc: subprocess.Popen | None = None
     cleanups: list = field(default_factory=list)
+    # The environment the server runs with, so another process can share its catalog and tiers.
+    env: dict = field(default_factory=dict)
 
     def url(self, path: str) -> str:
         return self.api + path
@@ -311,6 +313,7 @@ def start_server(config: str, workdir: Path) -> Server:
         log_path=workdir / "tiergate.log",
         workdir=workdir,
     )
+    server.env = env
     if config == "postgres-minio":
         admin = service_env("TIERGATE_TEST_PG_URL")
         endpoint = service_env("TIERGATE_TEST_S3_ENDPOINT")
@@ -351,6 +354,56 @@ def start_server(config: str, workdir: Path) -> Server:
         time.sleep(0.2)
     stop_server(server)
     pytest.fail(f"tiergate not ready after {READY_TIMEOUT_S}s (last: {last}):\n{server.log_tail()}")
+
+
+def start_gateway(server: Server, name: str) -> tuple[subprocess.Popen, str]:
+    """Another `tiergate gateway` process on `server`'s catalog and tiers (as a scaled-out
+    deployment runs several); returns it and its endpoint once it accepts connections."""
+    port = free_port()
+    env = dict(server.env, TIERGATE_SERVER__GATEWAY_ADDR=f"127.0.0.1:{port}")
+    log_path = server.workdir / f"{name}.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [str(tiergate_bin()), "gateway"],
+            cwd=server.workdir,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"{name} exited with {proc.returncode}:\n{log_path.read_text(errors='replace')[-4000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    pytest.fail(f"{name} did not listen within {READY_TIMEOUT_S}s")
+
+
+def signed_request(
+    user: "User",
+    method: str,
+    path: str,
+    body: bytes = b"",
+    headers: dict | None = None,
+    session_token: str | None = None,
+    access: tuple[str, str] | None = None,
+) -> requests.Response:
+    """An S3 request built by hand (so a header can say what a client library would not), signed
+    with SigV4 as botocore signs it, with the user's keys or `access`."""
+    from botocore.auth import S3SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    key_id, secret = access or (user.access_key_id, user.secret_access_key)
+    req = AWSRequest(method=method, url=f"{user.server.gateway}{path}", data=body, headers=dict(headers or {}))
+    S3SigV4Auth(Credentials(key_id, secret, session_token), "s3", REGION).add_auth(req)
+    prepared = req.prepare()
+    return requests.request(method, prepared.url, data=body, headers=dict(prepared.headers), timeout=HTTP_TIMEOUT_S)
 
 
 def stop_server(server: Server) -> None:
@@ -398,6 +451,18 @@ def server(request, tmp_path_factory):
     srv = start_server(request.param, workdir)
     yield srv
     stop_server(srv)
+
+
+@pytest.fixture(scope="session")
+def second_gateway(server):
+    """The endpoint of a second gateway process sharing the server's catalog and tiers."""
+    proc, endpoint = start_gateway(server, "gateway-2")
+    yield endpoint
+    proc.terminate()
+    try:
+        proc.wait(timeout=40)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 @pytest.fixture(scope="session")

@@ -90,14 +90,20 @@ def force_trailer_checksums(client) -> list:
     return sent
 
 
-def raw_trailer_put(user, bucket: str, key: str, data: bytes, trailer: str, value: str) -> requests.Response:
+def raw_trailer_put(
+    user, bucket: str, key: str, data: bytes, trailer: str, value: str | None, announce: str | None = None
+) -> requests.Response:
     """A PutObject with an aws-chunked body and its checksum in the trailer, built by hand
-    (so the trailer value can be wrong), signed as botocore signs it."""
+    (so the trailer value can be wrong), signed as botocore signs it. `announce` is the
+    x-amz-trailer header when it should differ from the trailer sent; a `value` of None sends
+    no trailer at all."""
     from botocore.auth import S3SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
 
-    body = f"{len(data):x}\r\n".encode() + data + b"\r\n0\r\n" + f"{trailer}:{value}\r\n\r\n".encode()
+    trailing = f"{trailer}:{value}\r\n" if value is not None else ""
+    body = f"{len(data):x}\r\n".encode() + data + b"\r\n0\r\n" + f"{trailing}\r\n".encode()
+    trailer = announce or trailer
     url = f"{user.server.gateway}/{bucket}/{key}"
     req = AWSRequest(
         method="PUT",
