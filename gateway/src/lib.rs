@@ -64,10 +64,16 @@ pub(crate) fn record(op: &str, started: Instant, status: u16, code: Option<&str>
 
 /// The `<Code>` of an error answer held in memory (S3 and STS errors both have one).
 pub(crate) fn error_code(body: &s3s::Body) -> Option<String> {
+    error_field(body, "Code")
+}
+
+/// The text of the first `<name>` element of an answer held in memory, as it is in the XML.
+fn error_field(body: &s3s::Body, name: &str) -> Option<String> {
     let bytes = body.bytes()?;
     let xml = std::str::from_utf8(&bytes).ok()?;
-    let start = xml.find("<Code>")? + "<Code>".len();
-    let len = xml[start..].find("</Code>")?;
+    let (open, close) = (format!("<{name}>"), format!("</{name}>"));
+    let start = xml.find(&open)? + open.len();
+    let len = xml[start..].find(&close)?;
     Some(xml[start..start + len].to_string())
 }
 
@@ -219,10 +225,7 @@ fn policy_condition_failure(res: &http::Response<s3s::Body>, request_id: &str) -
     {
         return None;
     }
-    let bytes = res.body().bytes()?;
-    let xml = std::str::from_utf8(&bytes).ok()?;
-    let start = xml.find("<Message>")? + "<Message>".len();
-    let message = &xml[start..start + xml[start..].find("</Message>")?];
+    let message = error_field(res.body(), "Message")?;
     let condition_failed = message.starts_with("Policy condition") || message.starts_with("Bucket in form field");
     condition_failed.then(|| {
         let message = message.replace("&apos;", "'").replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">");
@@ -236,7 +239,7 @@ fn policy_condition_failure(res: &http::Response<s3s::Body>, request_id: &str) -
     })
 }
 
-/// An S3 error answer made before s3s saw the request.
+/// An S3 error answer made here rather than by an operation.
 fn error_response(status: http::StatusCode, code: &str, message: &str, request_id: &str) -> http::Response<s3s::Body> {
     let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
     let xml = format!(
