@@ -454,3 +454,41 @@ async fn bodies_above_the_multipart_threshold_stream_in_parts_and_move() {
     assert!(get_bytes(&s3, "big", None).await == body);
     assert!(get_bytes(&s3, "big", Some("bytes=5242879-5242881")).await == body[5 * MIB - 1..5 * MIB + 2]);
 }
+
+/// Ranges of objects the cold tier serves: an empty one has none (416 with `bytes */0`, no
+/// panic), a small one answers every form as the hot tier did.
+async fn ranges_of_cold_objects(catalog: CatalogChoice, tier: HotChoice) {
+    let Some(app) = TestApp::builder().catalog(catalog).hot(tier).cold(tier).spawn().await else { return };
+    let user = app.user().await;
+    let s3 = app.s3(&user).await;
+    s3.put_object().bucket("files").key("empty").body(ByteStream::from_static(b"")).send().await.unwrap();
+    s3.put_object().bucket("files").key("ten").body(ByteStream::from_static(b"0123456789")).send().await.unwrap();
+    let run = run_pass(&app.core, PassOptions::new("test")).await.unwrap();
+    assert_eq!((run.moved, run.failed), (2, 0), "{run:?}");
+    for range in ["bytes=-1", "bytes=-5", "bytes=0-0", "bytes=0-", "bytes=3-9"] {
+        let e = s3.get_object().bucket("files").key("empty").range(range).send().await.unwrap_err();
+        let raw = e.raw_response().unwrap();
+        assert_eq!(raw.status().as_u16(), 416, "{range}");
+        assert_eq!(raw.headers().get("content-range"), Some("bytes */0"), "{range}");
+        let e = s3.head_object().bucket("files").key("empty").range(range).send().await.unwrap_err();
+        assert_eq!(e.raw_response().unwrap().status().as_u16(), 416, "{range}");
+    }
+    assert!(get_bytes(&s3, "empty", None).await.is_empty());
+    assert_eq!(get_bytes(&s3, "ten", Some("bytes=-20")).await, b"0123456789");
+    assert_eq!(get_bytes(&s3, "ten", Some("bytes=-3")).await, b"789");
+    assert_eq!(get_bytes(&s3, "ten", Some("bytes=8-100")).await, b"89");
+    let e = s3.get_object().bucket("files").key("ten").range("bytes=10-").send().await.unwrap_err();
+    assert_eq!(e.raw_response().unwrap().headers().get("content-range"), Some("bytes */10"));
+    let head = s3.head_object().bucket("files").key("ten").range("bytes=2-4").send().await.unwrap();
+    assert_eq!((head.content_length(), head.content_range()), (Some(3), Some("bytes 2-4/10")));
+}
+
+#[tokio::test]
+async fn ranges_of_cold_objects_on_folders() {
+    ranges_of_cold_objects(CatalogChoice::Sqlite, HotChoice::Fs).await;
+}
+
+#[tokio::test]
+async fn ranges_of_cold_objects_on_postgres_and_minio() {
+    ranges_of_cold_objects(CatalogChoice::Postgres, HotChoice::Minio).await;
+}
