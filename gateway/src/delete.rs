@@ -3,6 +3,7 @@
 
 use s3s::dto::*;
 use s3s::{s3_error, S3Request, S3Response, S3Result};
+use tiergate_core::catalog::{EtagMatch, WriteCondition};
 
 use crate::ctx::{check_version, object_key, ReqCtx};
 use crate::error::ResultExt;
@@ -18,8 +19,12 @@ pub async fn delete_object(
     check_version(input.version_id.as_deref())?;
     let bucket = cx.bucket(&input.bucket).await?;
     let key = object_key(&input.key)?;
-    let condition = crate::get::write_condition(input.if_match.as_ref(), None);
-    // Deleting a key that is not there succeeds, as in S3.
+    let condition = WriteCondition {
+        if_match_size: input.if_match_size.map(|n| u64::try_from(n).unwrap_or(u64::MAX)),
+        if_match_last_modified: input.if_match_last_modified_time.as_ref().map(crate::get::unix),
+        ..crate::get::write_condition(input.if_match.as_ref(), None)
+    };
+    // Deleting a key that is not there succeeds, as in S3, whatever the condition.
     cx.core
         .catalog
         .delete_object_by_key(cx.user, bucket.id, key.as_str(), &condition, cx.core.settings.gc.grace)
@@ -55,10 +60,17 @@ pub async fn delete_objects(
             errors.push(failure("InvalidArgument", "Invalid key."));
             continue;
         };
+        // Each object may carry its own conditions (AWS's conditional deletes).
+        let condition = WriteCondition {
+            if_match: id.e_tag.as_ref().map(|e| EtagMatch::ETag(e.value().to_string())),
+            if_match_size: id.size.map(|n| u64::try_from(n).unwrap_or(u64::MAX)),
+            if_match_last_modified: id.last_modified_time.as_ref().map(crate::get::unix),
+            ..Default::default()
+        };
         match cx
             .core
             .catalog
-            .delete_object_by_key(cx.user, bucket.id, key.as_str(), &Default::default(), cx.core.settings.gc.grace)
+            .delete_object_by_key(cx.user, bucket.id, key.as_str(), &condition, cx.core.settings.gc.grace)
             .await
             .s3()
         {

@@ -3,7 +3,7 @@
 
 use s3s::dto::*;
 use s3s::{s3_error, S3Request, S3Response, S3Result};
-use tiergate_core::catalog::{CatalogObject, EtagMatch, Lookup, WriteCondition};
+use tiergate_core::catalog::{CatalogObject, CurrentVersion, EtagMatch, Lookup, WriteCondition};
 use tiergate_core::multipart::{part_checksums, part_sizes};
 use tiergate_core::range::{unsatisfied_content_range, RangeRequest};
 use tiergate_core::storage::ByteRange;
@@ -30,7 +30,8 @@ fn seconds(ms: i64) -> i64 {
     ms.div_euclid(1000)
 }
 
-fn unix(t: &Timestamp) -> i64 {
+/// Unix seconds of an S3 timestamp.
+pub fn unix(t: &Timestamp) -> i64 {
     OffsetDateTime::from(t.clone()).unix_timestamp()
 }
 
@@ -89,7 +90,7 @@ pub fn write_condition(if_match: Option<&ETagCondition>, if_none_match: Option<&
         ETagCondition::Any => EtagMatch::Any,
         ETagCondition::ETag(e) => EtagMatch::ETag(e.value().to_string()),
     };
-    WriteCondition { if_match: if_match.map(side), if_none_match: if_none_match.map(side) }
+    WriteCondition { if_match: if_match.map(side), if_none_match: if_none_match.map(side), ..Default::default() }
 }
 
 /// A conditional write's early check against the version read before the body is taken, so a
@@ -104,7 +105,7 @@ pub async fn check_write_condition(
         return Ok(());
     }
     let current = cx.core.catalog.object(cx.user, bucket_id, key).await.s3()?;
-    condition.check(current.as_ref().map(|o| o.etag.as_str())).s3()
+    condition.check(current.as_ref().map(CurrentVersion::from)).s3()
 }
 
 /// The caller's current object `key` in `bucket` (one catalog query), or `NoSuchBucket` /

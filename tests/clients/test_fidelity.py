@@ -11,6 +11,7 @@ import hashlib
 import threading
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import boto3
 import pytest
@@ -165,6 +166,37 @@ def test_delete_if_match_only_deletes_that_version(s3, bucket):
         s3.delete_object(Bucket=bucket, Key="k", IfMatch=etag)
     assert http_status(info.value) == 412, info.value.response
     assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"two"
+    # A key with no version is deleted already: 204, whatever the condition (as on S3).
+    s3.delete_object(Bucket=bucket, Key="k")
+    for condition in [{"IfMatch": etag}, {"IfMatch": "*"}, {"IfMatchSize": 3}]:
+        r = s3.delete_object(Bucket=bucket, Key="k", **condition)
+        assert r["ResponseMetadata"]["HTTPStatusCode"] == 204, condition
+
+
+def test_delete_if_size_or_last_modified_time_match(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="sized", Body=b"12345")
+    modified = s3.head_object(Bucket=bucket, Key="sized")["LastModified"]
+    for condition in [{"IfMatchSize": 4}, {"IfMatchLastModifiedTime": modified - timedelta(seconds=1)}]:
+        with pytest.raises(ClientError) as info:
+            s3.delete_object(Bucket=bucket, Key="sized", **condition)
+        assert http_status(info.value) == 412, (condition, info.value.response)
+    s3.delete_object(Bucket=bucket, Key="sized", IfMatchSize=5, IfMatchLastModifiedTime=modified)
+    assert_missing(s3, bucket, "sized")
+
+
+def test_delete_objects_with_conditions_per_object(s3, bucket):
+    etag = s3.put_object(Bucket=bucket, Key="a", Body=b"aaa")["ETag"]
+    s3.put_object(Bucket=bucket, Key="b", Body=b"bbb")
+    r = s3.delete_objects(
+        Bucket=bucket,
+        Delete={"Objects": [{"Key": "a", "ETag": '"0123"'}, {"Key": "b", "Size": 2}]},
+    )
+    assert sorted((e["Key"], e["Code"]) for e in r["Errors"]) == [("a", "PreconditionFailed"), ("b", "PreconditionFailed")]
+    assert s3.get_object(Bucket=bucket, Key="a")["Body"].read() == b"aaa"
+    r = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "a", "ETag": etag}, {"Key": "b", "Size": 3}]})
+    assert sorted(d["Key"] for d in r["Deleted"]) == ["a", "b"] and not r.get("Errors"), r
+    assert_missing(s3, bucket, "a")
+    assert_missing(s3, bucket, "b")
 
 
 # --------------------------------------------------------------------------------------- ranges

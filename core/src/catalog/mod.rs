@@ -26,7 +26,9 @@ pub use access_keys::AccessKeyRow;
 pub use buckets::{Bucket, BucketDeletion};
 pub use gc::GcEntry;
 pub use multipart::{MultipartPart, MultipartUpload, NewMultipartUpload};
-pub use objects::{CatalogObject, EtagMatch, FileSort, Lookup, NewObjectRow, ObjectPage, SortOrder, WriteCondition};
+pub use objects::{
+    CatalogObject, CurrentVersion, EtagMatch, FileSort, Lookup, NewObjectRow, ObjectPage, SortOrder, WriteCondition,
+};
 pub use tiering::{TierTotals, TieringFailure, TieringRun};
 pub use users::User;
 

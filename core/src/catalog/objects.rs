@@ -66,9 +66,11 @@ impl EtagMatch {
 }
 
 /// What must hold of a key's current version for a write (or delete) to take effect: S3's
-/// conditional writes (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html>).
-/// The catalog checks it in the transaction that switches the row, so of concurrent writers
-/// with `If-None-Match: *` exactly one wins, whichever process serves them.
+/// conditional writes (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html>)
+/// and conditional deletes (DeleteObject's `If-Match`, `x-amz-if-match-size` and
+/// `x-amz-if-match-last-modified-time`; DeleteObjects' `ETag`, `Size`, `LastModifiedTime`).
+/// The catalog checks it in the transaction that switches or deletes the row, so of concurrent
+/// writers with `If-None-Match: *` exactly one wins, whichever process serves them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WriteCondition {
     /// `If-Match`: the key must have a current version, and (unless `*`) with this ETag.
@@ -76,29 +78,59 @@ pub struct WriteCondition {
     /// `If-None-Match`: `*` means the key must have no current version; an ETag, that the
     /// current version (if any) has another.
     pub if_none_match: Option<EtagMatch>,
+    /// The current version must have this many bytes.
+    pub if_match_size: Option<u64>,
+    /// The current version must have been written in this second (Unix seconds; HTTP dates
+    /// have no finer grain).
+    pub if_match_last_modified: Option<i64>,
+}
+
+/// What a [`WriteCondition`] is checked against: the current version of a key.
+#[derive(Debug, Clone, Copy)]
+pub struct CurrentVersion<'a> {
+    pub etag: &'a str,
+    pub size: u64,
+    /// Unix milliseconds.
+    pub created_at: i64,
+}
+
+impl<'a> From<&'a CatalogObject> for CurrentVersion<'a> {
+    fn from(o: &'a CatalogObject) -> Self {
+        CurrentVersion { etag: &o.etag, size: o.size, created_at: o.created_at }
+    }
 }
 
 impl WriteCondition {
-    /// Whether the condition holds against the current version's ETag (`None`: no current
-    /// version); the error says which way it failed.
-    pub fn check(&self, current_etag: Option<&str>) -> Result<(), CatalogError> {
-        let exists = current_etag.is_some();
-        if let (Some(c), Some(etag)) = (&self.if_none_match, current_etag) {
-            if c.matches(etag) {
-                return Err(CatalogError::PreconditionFailed { exists });
+    /// Whether the condition holds against the current version (`None`: the key has none);
+    /// the error says which way it failed.
+    pub fn check(&self, current: Option<CurrentVersion<'_>>) -> Result<(), CatalogError> {
+        let failed = Err(CatalogError::PreconditionFailed { exists: current.is_some() });
+        if let (Some(c), Some(v)) = (&self.if_none_match, current) {
+            if c.matches(v.etag) {
+                return failed;
             }
         }
-        if let Some(c) = &self.if_match {
-            if !current_etag.is_some_and(|etag| c.matches(etag)) {
-                return Err(CatalogError::PreconditionFailed { exists });
+        let needs_version =
+            self.if_match.is_some() || self.if_match_size.is_some() || self.if_match_last_modified.is_some();
+        match current {
+            None if needs_version => failed,
+            None => Ok(()),
+            Some(v) => {
+                let etag_ok = self.if_match.as_ref().is_none_or(|c| c.matches(v.etag));
+                let size_ok = self.if_match_size.is_none_or(|s| s == v.size);
+                let time_ok = self.if_match_last_modified.is_none_or(|t| t == v.created_at.div_euclid(1000));
+                if etag_ok && size_ok && time_ok {
+                    Ok(())
+                } else {
+                    failed
+                }
             }
         }
-        Ok(())
     }
 
     /// Whether anything is asked.
     pub fn is_none(&self) -> bool {
-        self.if_match.is_none() && self.if_none_match.is_none()
+        *self == Self::default()
     }
 }
 
@@ -290,7 +322,7 @@ impl Catalog {
             // it, learn its backing keys, queue them for collection and switch the row.
             let old = sqlx::query(
                 "UPDATE objects SET tiering_attempts = tiering_attempts \
-                 WHERE bucket_id = $1 AND key = $2 RETURNING id, hot_key, cold_key, etag",
+                 WHERE bucket_id = $1 AND key = $2 RETURNING id, hot_key, cold_key, etag, size, created_at",
             )
             .bind(new.bucket_id)
             .bind(&new.key)
@@ -302,8 +334,10 @@ impl Catalog {
                 // Deleted between the two statements: start over.
                 continue;
             };
-            let etag: String = old.try_get("etag")?;
-            if let Err(e) = condition.check(Some(&etag)) {
+            let (etag, size, created_at): (String, i64, i64) =
+                (old.try_get("etag")?, old.try_get("size")?, old.try_get("created_at")?);
+            let current = CurrentVersion { etag: &etag, size: u64::try_from(size).unwrap_or(0), created_at };
+            if let Err(e) = condition.check(Some(current)) {
                 tx.rollback().await?;
                 return Err(e);
             }
@@ -481,7 +515,8 @@ impl Catalog {
 
     /// Deletes `key` from the owner's bucket if `condition` holds against its current version
     /// (checked under the row's lock, else [`CatalogError::PreconditionFailed`]); its backing
-    /// objects go to `gc_queue`. Returns whether there was such an object.
+    /// objects go to `gc_queue`. Returns whether there was such an object. A key with no
+    /// version is no failure, whatever the condition: as on S3, deleting it succeeds.
     pub async fn delete_object_by_key(
         &self,
         owner: UserId,
@@ -494,15 +529,21 @@ impl Catalog {
         if !condition.is_none() {
             let current = sqlx::query(
                 "UPDATE objects SET tiering_attempts = tiering_attempts \
-                 WHERE owner_id = $1 AND bucket_id = $2 AND key = $3 RETURNING etag",
+                 WHERE owner_id = $1 AND bucket_id = $2 AND key = $3 RETURNING etag, size, created_at",
             )
             .bind(owner.0)
             .bind(bucket_id)
             .bind(key)
             .fetch_optional(&mut *tx)
             .await?;
-            let etag: Option<String> = current.map(|row| row.try_get("etag")).transpose()?;
-            if let Err(e) = condition.check(etag.as_deref()) {
+            let Some(current) = current else {
+                tx.rollback().await?;
+                return Ok(false);
+            };
+            let (etag, size, created_at): (String, i64, i64) =
+                (current.try_get("etag")?, current.try_get("size")?, current.try_get("created_at")?);
+            let current = CurrentVersion { etag: &etag, size: u64::try_from(size).unwrap_or(0), created_at };
+            if let Err(e) = condition.check(Some(current)) {
                 tx.rollback().await?;
                 return Err(e);
             }
@@ -528,38 +569,55 @@ impl Catalog {
 mod tests {
     use super::*;
 
+    const A: CurrentVersion<'static> = CurrentVersion { etag: "a", size: 3, created_at: 1_700_000_000_500 };
+
     /// What a check says: `Ok`, or whether the failed condition found a current version.
-    fn outcome(
-        if_match: Option<EtagMatch>,
-        if_none_match: Option<EtagMatch>,
-        current: Option<&str>,
-    ) -> Result<(), bool> {
-        WriteCondition { if_match, if_none_match }.check(current).map_err(|e| match e {
+    fn outcome(condition: WriteCondition, current: Option<CurrentVersion<'_>>) -> Result<(), bool> {
+        condition.check(current).map_err(|e| match e {
             CatalogError::PreconditionFailed { exists } => exists,
             other => panic!("unexpected {other}"),
         })
+    }
+
+    fn etags(if_match: Option<EtagMatch>, if_none_match: Option<EtagMatch>) -> WriteCondition {
+        WriteCondition { if_match, if_none_match, ..Default::default() }
     }
 
     #[test]
     fn write_conditions_as_s3_evaluates_them() {
         let tag = |s: &str| Some(EtagMatch::ETag(s.to_string()));
         let any = || Some(EtagMatch::Any);
+        let b = CurrentVersion { etag: "b", ..A };
         // No condition: anything goes.
-        assert_eq!(outcome(None, None, None), Ok(()));
-        assert_eq!(outcome(None, None, Some("a")), Ok(()));
+        assert_eq!(outcome(WriteCondition::default(), None), Ok(()));
+        assert_eq!(outcome(WriteCondition::default(), Some(A)), Ok(()));
         // If-None-Match: * creates only.
-        assert_eq!(outcome(None, any(), None), Ok(()));
-        assert_eq!(outcome(None, any(), Some("a")), Err(true));
+        assert_eq!(outcome(etags(None, any()), None), Ok(()));
+        assert_eq!(outcome(etags(None, any()), Some(A)), Err(true));
         // If-Match: the current version has that ETag (quoted or not); no version at all is told
         // apart (S3 answers NoSuchKey).
-        assert_eq!(outcome(tag("\"a\""), None, Some("a")), Ok(()));
-        assert_eq!(outcome(tag("a"), None, Some("b")), Err(true));
-        assert_eq!(outcome(tag("a"), None, None), Err(false));
-        assert_eq!(outcome(any(), None, Some("b")), Ok(()));
-        assert_eq!(outcome(any(), None, None), Err(false));
+        assert_eq!(outcome(etags(tag("\"a\""), None), Some(A)), Ok(()));
+        assert_eq!(outcome(etags(tag("a"), None), Some(b)), Err(true));
+        assert_eq!(outcome(etags(tag("a"), None), None), Err(false));
+        assert_eq!(outcome(etags(any(), None), Some(b)), Ok(()));
+        assert_eq!(outcome(etags(any(), None), None), Err(false));
         // If-None-Match with an ETag: any other current version, or none.
-        assert_eq!(outcome(None, tag("a"), Some("b")), Ok(()));
-        assert_eq!(outcome(None, tag("a"), None), Ok(()));
-        assert_eq!(outcome(None, tag("a"), Some("a")), Err(true));
+        assert_eq!(outcome(etags(None, tag("a")), Some(b)), Ok(()));
+        assert_eq!(outcome(etags(None, tag("a")), None), Ok(()));
+        assert_eq!(outcome(etags(None, tag("a")), Some(A)), Err(true));
+    }
+
+    #[test]
+    fn size_and_last_modified_conditions_match_the_current_version() {
+        let size = |n| WriteCondition { if_match_size: Some(n), ..Default::default() };
+        let time = |t| WriteCondition { if_match_last_modified: Some(t), ..Default::default() };
+        assert_eq!(outcome(size(3), Some(A)), Ok(()));
+        assert_eq!(outcome(size(4), Some(A)), Err(true));
+        assert_eq!(outcome(size(3), None), Err(false));
+        // Whole seconds: the version written at …000.500 was written in second …000.
+        assert_eq!(outcome(time(1_700_000_000), Some(A)), Ok(()));
+        assert_eq!(outcome(time(1_700_000_001), Some(A)), Err(true));
+        let all = WriteCondition { if_match: Some(EtagMatch::Any), ..size(3) };
+        assert_eq!(outcome(all, Some(A)), Ok(()));
     }
 }
