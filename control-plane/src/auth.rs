@@ -67,14 +67,15 @@ pub struct SignupResponse {
     message: &'static str,
 }
 
-/// `POST /api/auth/signup`: 201 with the new user's id; 409 when the e-mail is taken.
+/// `POST /api/auth/signup`: 201 with the new user's id; 409 when the e-mail is taken; 503 with
+/// `Retry-After` when too many sign-ups and logins wait to hash a password.
 pub async fn signup(
     State(app): State<AppState>,
     JsonBody(body): JsonBody<Credentials>,
 ) -> Result<(StatusCode, Json<SignupResponse>), ApiError> {
     let email = Email::parse(&body.email)?;
     let password = Password::parse(body.password)?;
-    let hash = app.core.identity.hash_password(&password).await.map_err(ApiError::internal)?;
+    let hash = app.core.identity.hash_password(&password).await?;
     let id = app.core.catalog.create_user(&email, &hash, &app.core.settings.upload.default_bucket).await.map_err(
         |e| match e {
             CatalogError::Conflict => ApiError {
@@ -105,7 +106,8 @@ pub struct LoginResponse {
     is_admin: bool,
 }
 
-/// `POST /api/auth/login`: a bearer token; 401 with one message for any wrong e-mail or password.
+/// `POST /api/auth/login`: a bearer token; 401 with one message for any wrong e-mail or
+/// password; 503 with `Retry-After` when too many sign-ups and logins wait to hash a password.
 pub async fn login(
     State(app): State<AppState>,
     JsonBody(body): JsonBody<Credentials>,
@@ -115,7 +117,7 @@ pub async fn login(
         Ok(email) => app.core.catalog.user_by_email(&email).await?,
         Err(_) => None,
     };
-    let ok = app.core.identity.verify_password(body.password, user.as_ref().map(|u| u.password_hash.clone())).await;
+    let ok = app.core.identity.verify_password(body.password, user.as_ref().map(|u| u.password_hash.clone())).await?;
     let user = user.filter(|_| ok).ok_or_else(wrong)?;
     let (token, _) = app.core.identity.issue_token(user.id, &user.email).map_err(ApiError::internal)?;
     tracing::info!(user_id = user.id.0, "user logged in");

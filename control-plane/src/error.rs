@@ -5,6 +5,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use tiergate_core::catalog::CatalogError;
 use tiergate_core::domain::InvalidInput;
+use tiergate_core::identity::IdentityError;
 use tiergate_core::objects::{ReadError, WriteError};
 use tiergate_core::storage::StorageError;
 
@@ -17,11 +18,13 @@ pub struct ApiError {
     pub field: Option<&'static str>,
     /// Close the connection after answering (the request body was not read).
     pub close: bool,
+    /// Seconds after which a retry may succeed, sent as `Retry-After`.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), field: None, close: false }
+        Self { status, code, message: message.into(), field: None, close: false, retry_after: None }
     }
 
     pub fn unauthorized(message: impl Into<String>) -> Self {
@@ -73,6 +76,9 @@ impl IntoResponse for ApiError {
         if self.close {
             response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         response
     }
 }
@@ -80,6 +86,18 @@ impl IntoResponse for ApiError {
 impl From<InvalidInput> for ApiError {
     fn from(e: InvalidInput) -> Self {
         ApiError::invalid(e.field, e.message)
+    }
+}
+
+impl From<IdentityError> for ApiError {
+    fn from(e: IdentityError) -> Self {
+        match e {
+            IdentityError::Busy { retry_after } => ApiError {
+                retry_after: Some(retry_after.as_secs().max(1)),
+                ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", e.to_string())
+            },
+            other => ApiError::internal(other),
+        }
     }
 }
 

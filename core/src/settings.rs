@@ -161,6 +161,12 @@ pub struct AuthSettings {
     pub key_secret: Option<String>,
     pub token_ttl: Duration,
     pub admins: Vec<Email>,
+    /// Password hashes (argon2id, ~19 MiB of memory each) computed at once, at least 1: sign-ups
+    /// and logins beyond it wait their turn, which bounds the memory they take.
+    pub password_hash_concurrency: usize,
+    /// How long a sign-up or login waits for its turn to hash before it is refused with 503 and
+    /// `Retry-After`.
+    pub password_hash_wait: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -278,6 +284,14 @@ struct RawAuth {
     token_ttl: Duration,
     #[serde(default)]
     admins: Vec<String>,
+    #[serde(default)]
+    password_hash_concurrency: usize,
+    #[serde(with = "humantime_serde", default = "default_password_hash_wait")]
+    password_hash_wait: Duration,
+}
+
+fn default_password_hash_wait() -> Duration {
+    Duration::from_secs(10)
 }
 
 #[derive(Deserialize)]
@@ -424,6 +438,11 @@ impl Settings {
                 key_secret: raw.auth.key_secret,
                 token_ttl: raw.auth.token_ttl,
                 admins,
+                password_hash_concurrency: match raw.auth.password_hash_concurrency {
+                    0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+                    n => n,
+                },
+                password_hash_wait: raw.auth.password_hash_wait,
             },
             upload: UploadSettings {
                 max_bytes: raw.upload.max_bytes,

@@ -150,3 +150,35 @@ async fn missing_expired_tampered_and_unsigned_tokens_are_401() {
     let none = format!("{}.{payload}.", b64(r#"{"alg":"none","typ":"JWT"}"#));
     assert_eq!(app.get("/api/files", &none).await.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// Password hashes run a few at a time (`auth.password_hash_concurrency`); a login that cannot
+/// get its turn within `auth.password_hash_wait` is 503 with `Retry-After`, never a 500, and
+/// sign-ups and logins work again once the crowd is gone.
+#[tokio::test]
+async fn logins_beyond_the_hashing_slots_wait_or_get_503_with_retry_after() {
+    let Some(app) = TestApp::builder()
+        .settings("[auth]\npassword_hash_concurrency = 1\npassword_hash_wait = \"1ms\"\n")
+        .spawn()
+        .await
+    else {
+        return;
+    };
+    assert_eq!(app.signup("dan@example.com", "long enough").await.status(), StatusCode::CREATED);
+    let logins = (0..16).map(|_| app.login("dan@example.com", "wrong password"));
+    let answers = futures::future::join_all(logins).await;
+    let mut busy = 0;
+    for res in answers {
+        match res.status() {
+            StatusCode::UNAUTHORIZED => {}
+            StatusCode::SERVICE_UNAVAILABLE => {
+                busy += 1;
+                let retry_after = res.headers().get("retry-after").unwrap().to_str().unwrap().to_string();
+                assert!(retry_after.parse::<u64>().unwrap() >= 1);
+                assert_eq!(error_of(res).await.1["code"], "busy");
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(busy > 0, "16 logins at once on one slot with a 1 ms wait: some must be refused");
+    assert_eq!(app.login("dan@example.com", "long enough").await.status(), StatusCode::OK);
+}
