@@ -58,6 +58,9 @@ pub struct ServerSettings {
     /// Accept browser form uploads (PostObject) signed with Signature Version 2, which AWS
     /// deprecated; every other SigV2 request stays refused. Off by default.
     pub allow_sigv2_post: bool,
+    /// The largest XML (or form) body the gateway reads whole, in bytes: DeleteObjects,
+    /// CompleteMultipartUpload, STS forms… A larger one is refused before it is read.
+    pub max_xml_body_bytes: usize,
     pub cors_origins: Vec<String>,
     pub log_format: LogFormat,
     pub log_level: String,
@@ -224,6 +227,8 @@ struct RawServer {
     gateway_threads: usize,
     #[serde(default)]
     allow_sigv2_post: bool,
+    #[serde(default = "default_max_xml_body_bytes")]
+    max_xml_body_bytes: usize,
     #[serde(default)]
     cors_origins: Vec<String>,
     log_format: String,
@@ -288,6 +293,10 @@ struct RawAuth {
     password_hash_concurrency: usize,
     #[serde(with = "humantime_serde", default = "default_password_hash_wait")]
     password_hash_wait: Duration,
+}
+
+fn default_max_xml_body_bytes() -> usize {
+    8 * 1024 * 1024
 }
 
 fn default_password_hash_wait() -> Duration {
@@ -413,6 +422,9 @@ impl Settings {
         if raw.tiering.concurrency == 0 {
             return Err(invalid("tiering.concurrency", "must be at least 1"));
         }
+        if raw.server.max_xml_body_bytes < 64 * 1024 {
+            return Err(invalid("server.max_xml_body_bytes", "must be at least 65536 (a DeleteObjects of 1000 keys)"));
+        }
         Ok(Settings {
             server: ServerSettings {
                 control_plane_addr: raw.server.control_plane_addr,
@@ -426,6 +438,7 @@ impl Settings {
                     n => n,
                 },
                 allow_sigv2_post: raw.server.allow_sigv2_post,
+                max_xml_body_bytes: raw.server.max_xml_body_bytes,
                 cors_origins: raw.server.cors_origins,
                 log_format,
                 log_level: raw.server.log_level,

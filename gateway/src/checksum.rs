@@ -211,15 +211,15 @@ macro_rules! set_checksums {
 }
 pub(crate) use set_checksums;
 
-/// Which integrity values of a request's body this layer checks: only for a body that s3s
-/// reads whole before an operation sees it (the XML bodies of DeleteObjects,
-/// CompleteMultipartUpload, CreateBucket and every `?subresource` PUT or POST, and STS forms).
+/// What the gateway checks of a request body that s3s reads whole before an operation sees it
+/// (the XML bodies of DeleteObjects, CompleteMultipartUpload, CreateBucket and every
+/// `?subresource` PUT or POST, and STS forms): its size, and the integrity values sent with it.
 /// The bodies of PutObject and UploadPart stream to the operation, which verifies them as they
 /// pass ([`verified`]); a PostObject form carries its own fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WholeBodyCheck {
-    /// Nothing to check here.
-    None,
+    /// The body is read whole; no integrity value came with it.
+    SizeOnly,
     /// Content-MD5 only: CompleteMultipartUpload's `x-amz-checksum-*` headers are the object's
     /// checksum (checked against its parts), not its XML's.
     ContentMd5,
@@ -228,8 +228,8 @@ pub enum WholeBodyCheck {
 }
 
 impl WholeBodyCheck {
-    /// What to check of this request's body.
-    pub fn of(method: &http::Method, uri: &http::Uri, headers: &HeaderMap, domain: Option<&str>) -> Self {
+    /// What to check of this request's body; `None` when s3s does not read it whole.
+    pub fn of(method: &http::Method, uri: &http::Uri, headers: &HeaderMap, domain: Option<&str>) -> Option<Self> {
         let is_form_upload = || {
             headers
                 .get(http::header::CONTENT_TYPE)
@@ -241,15 +241,18 @@ impl WholeBodyCheck {
             http::Method::PUT => has_subresource(uri) || !names_object(uri, headers, domain),
             _ => false,
         };
+        if !read_whole {
+            return None;
+        }
         let completes_upload = *method == http::Method::POST && query_names(uri).any(|k| k == "uploadId");
+        let has_md5 = headers.contains_key("content-md5");
         let has_checksum =
             ALGORITHMS.iter().any(|(name, _)| headers.contains_key(format!("x-amz-checksum-{name}").as_str()));
-        match (read_whole, completes_upload) {
-            (false, _) => Self::None,
-            (true, true) if headers.contains_key("content-md5") => Self::ContentMd5,
-            (true, false) if has_checksum || headers.contains_key("content-md5") => Self::All,
-            _ => Self::None,
-        }
+        Some(match (completes_upload, has_md5, has_checksum) {
+            (true, true, _) => Self::ContentMd5,
+            (false, true, _) | (false, _, true) => Self::All,
+            _ => Self::SizeOnly,
+        })
     }
 
     /// Verifies a body held whole against the Content-MD5 (and, for [`WholeBodyCheck::All`],
@@ -258,7 +261,7 @@ impl WholeBodyCheck {
     /// answers a DeleteObjects with a wrong Content-MD5).
     pub fn verify(self, body: &[u8], headers: &HeaderMap) -> s3s::S3Result<()> {
         let text = |name: &str| headers.get(name).map(|v| v.to_str().unwrap_or_default().trim().to_string());
-        if self == Self::None {
+        if self == Self::SizeOnly {
             return Ok(());
         }
         if let Some(expected) = crate::put::content_md5(text("content-md5").as_deref())? {

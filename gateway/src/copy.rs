@@ -14,7 +14,7 @@ use crate::ctx::{check_version, object_key, ReqCtx};
 use crate::error::ResultExt;
 use crate::get::find_object;
 use crate::multipart::{find_upload, part_algorithm};
-use crate::put::{check_storage_class, refuse_unsupported, stored_headers};
+use crate::put::{check_storage_class, check_user_metadata, refuse_unsupported, stored_headers};
 use crate::timestamp;
 
 /// The source object of a copy; it must be in one of the caller's buckets.
@@ -72,6 +72,9 @@ pub async fn copy_object(cx: &ReqCtx<'_>, req: S3Request<CopyObjectInput>) -> S3
             InvalidRequest,
             "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes."
         ));
+    }
+    if replace {
+        check_user_metadata(input.metadata.as_ref())?;
     }
     let (content_type, user_metadata, headers) = if replace {
         (

@@ -25,6 +25,7 @@ use std::time::Instant;
 
 use s3s::host::SingleDomain;
 use s3s::service::{S3Service, S3ServiceBuilder};
+use tiergate_core::settings::ServerSettings;
 use tiergate_core::Core;
 
 pub use s3::Gateway;
@@ -92,6 +93,7 @@ pub fn service(core: Core) -> Result<S3Service, String> {
     // refuses every other SigV2 request (`auth.rs`).
     let mut config = s3s::config::S3Config::default();
     config.enable_sig_v2 = core.settings.server.allow_sigv2_post;
+    config.xml_max_body_size = core.settings.server.max_xml_body_bytes;
     builder.set_config(Arc::new(s3s::config::StaticConfigProvider::new(Arc::new(config))));
     builder.set_auth(auth::DerivedKeyAuth::new(core.clone()));
     builder.set_access(auth::DerivedKeyAuth::new(core.clone()));
@@ -128,11 +130,13 @@ pub(crate) struct WithRequestId {
     inner: S3Service,
     /// `server.gateway_domain`, to tell a virtual-host style object path from a bucket's.
     domain: Option<Arc<str>>,
+    /// `server.max_xml_body_bytes`.
+    max_body: usize,
 }
 
 impl WithRequestId {
-    pub(crate) fn new(inner: S3Service, domain: Option<&str>) -> Self {
-        Self { inner, domain: domain.map(Arc::from) }
+    pub(crate) fn new(inner: S3Service, server: &ServerSettings) -> Self {
+        Self { inner, domain: server.gateway_domain.as_deref().map(Arc::from), max_body: server.max_xml_body_bytes }
     }
 }
 
@@ -151,15 +155,19 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for WithReque
         let inner = self.inner.clone();
         let check = checksum::WholeBodyCheck::of(req.method(), req.uri(), req.headers(), self.domain.as_deref());
         let is_head = req.method() == http::Method::HEAD;
+        let max_body = self.max_body;
         Box::pin(async move {
             let mut res = if has_negative_expiry(req.uri()) {
                 error_response(http::StatusCode::FORBIDDEN, "AccessDenied", "Request has expired", &id)
-            } else if check != checksum::WholeBodyCheck::None {
-                match verified_whole(req, check).await {
+            } else if let Some(check) = check {
+                match verified_whole(req, check, max_body).await {
                     Ok(req) => inner.call(req).await?,
                     Err(e) => {
                         let status = e.status_code().unwrap_or(http::StatusCode::BAD_REQUEST);
-                        error_response(status, e.code().as_str(), e.message().unwrap_or(""), &id)
+                        let mut res = error_response(status, e.code().as_str(), e.message().unwrap_or(""), &id);
+                        // The body may be left unread: the connection cannot carry another request.
+                        res.headers_mut().insert(http::header::CONNECTION, http::HeaderValue::from_static("close"));
+                        res
                     }
                 }
             } else {
@@ -186,18 +194,32 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for WithReque
     }
 }
 
-/// Reads a body that s3s would read whole anyway (at most s3s's limit for XML bodies) and
-/// checks it against its Content-MD5 and `x-amz-checksum-*`; the request goes on with the
-/// body in memory.
+/// A body that s3s reads whole (an XML body, an STS form) is refused with
+/// `400 MaxMessageLengthExceeded` past `max_body` bytes: at once when its Content-Length says
+/// so, without reading it. One that comes with an integrity value, or without a length, is read
+/// here (at most `max_body` bytes) and checked against its Content-MD5 and `x-amz-checksum-*`;
+/// the request goes on with the body in memory. Anything else goes on untouched, and s3s reads
+/// it with the same limit.
 async fn verified_whole(
     req: http::Request<s3s::Body>,
     check: checksum::WholeBodyCheck,
+    max_body: usize,
 ) -> s3s::S3Result<http::Request<s3s::Body>> {
+    let too_big = || s3s::s3_error!(MaxMessageLengthExceeded, "The request body is larger than {max_body} bytes.");
+    let length = req
+        .headers()
+        .get(http::header::CONTENT_LENGTH)
+        .map(|v| v.to_str().ok().and_then(|v| v.trim().parse::<u64>().ok()));
+    match length {
+        Some(None) => return Err(s3s::s3_error!(InvalidArgument, "The Content-Length is not a number.")),
+        Some(Some(n)) if n > max_body as u64 => return Err(too_big()),
+        Some(Some(_)) if check == checksum::WholeBodyCheck::SizeOnly => return Ok(req),
+        _ => {}
+    }
     let (parts, mut body) = req.into_parts();
-    let limit = s3s::config::S3Config::default().xml_max_body_size;
-    let bytes = body.store_all_limited(limit).await.map_err(|e| {
-        if e.is::<s3s::BodySizeLimitExceeded>() {
-            s3s::s3_error!(MaxMessageLengthExceeded, "The request body is larger than {limit} bytes.")
+    let bytes = body.store_all_limited(max_body).await.map_err(|e| {
+        if e.is::<s3s::BodySizeLimitExceeded>() || e.is::<http_body_util::LengthLimitError>() {
+            too_big()
         } else {
             s3s::s3_error!(IncompleteBody, "The request body ended before it was complete.")
         }

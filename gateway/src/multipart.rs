@@ -11,7 +11,7 @@ use crate::bucket::owner;
 use crate::checksum::{self, set_checksums};
 use crate::ctx::{object_key, ReqCtx};
 use crate::error::ResultExt;
-use crate::put::{check_storage_class, content_md5, refuse_unsupported, stored_headers};
+use crate::put::{check_storage_class, check_user_metadata, content_md5, refuse_unsupported, stored_headers};
 use crate::timestamp;
 
 const MAX_LISTED: i32 = 1000;
@@ -90,6 +90,7 @@ pub async fn create_multipart_upload(
         input.tagging.as_ref(),
     )?;
     check_storage_class(cx, input.storage_class.as_ref())?;
+    check_user_metadata(input.metadata.as_ref())?;
     let checksum = UploadChecksum::parse(
         input.checksum_algorithm.as_ref().map(ChecksumAlgorithm::as_str),
         input.checksum_type.as_ref().map(ChecksumType::as_str),

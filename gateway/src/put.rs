@@ -80,6 +80,23 @@ pub fn refuse_unsupported(
     Ok(())
 }
 
+/// The most bytes of user metadata an object may carry: the UTF-8 bytes of every key (without
+/// `x-amz-meta-`) and value together, as S3 counts them
+/// (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html>: 2 KB).
+const MAX_USER_METADATA_BYTES: usize = 2048;
+
+/// `MetadataTooLarge` for user metadata over 2 KB, before any byte of the body is read.
+pub fn check_user_metadata(metadata: Option<&Metadata>) -> S3Result<()> {
+    let size: usize = metadata.into_iter().flatten().map(|(k, v)| k.len() + v.len()).sum();
+    if size > MAX_USER_METADATA_BYTES {
+        return Err(s3_error!(
+            MetadataTooLarge,
+            "Your metadata headers exceed the maximum allowed metadata size: {size} bytes, at most {MAX_USER_METADATA_BYTES}."
+        ));
+    }
+    Ok(())
+}
+
 /// Checks a requested storage class: STANDARD and the hot tier's class are accepted (every
 /// write lands in the hot tier and moves by the tiering policy, not by request); asking for
 /// another class is refused rather than silently ignored.
@@ -106,6 +123,7 @@ pub async fn put_object(cx: &ReqCtx<'_>, req: S3Request<PutObjectInput>) -> S3Re
         input.tagging.as_ref(),
     )?;
     check_storage_class(cx, input.storage_class.as_ref())?;
+    check_user_metadata(input.metadata.as_ref())?;
     crate::get::check_write_condition(cx, bucket.id, key.as_str(), &condition).await?;
     let expected_md5 = content_md5(input.content_md5.as_deref())?;
     let expected = checksum::expected!(input, input.checksum_algorithm);

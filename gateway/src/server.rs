@@ -29,10 +29,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let count = core.settings.server.gateway_threads;
-    let service = WithRequestId::new(
-        service(core.clone()).map_err(std::io::Error::other)?,
-        core.settings.server.gateway_domain.as_deref(),
-    );
+    let service = WithRequestId::new(service(core.clone()).map_err(std::io::Error::other)?, &core.settings.server);
     let threads = (0..count).map(|i| ServingThread::start(i, service.clone())).collect::<std::io::Result<Vec<_>>>()?;
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);

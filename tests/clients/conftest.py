@@ -392,9 +392,11 @@ def signed_request(
     headers: dict | None = None,
     session_token: str | None = None,
     access: tuple[str, str] | None = None,
+    stream=None,
 ) -> requests.Response:
     """An S3 request built by hand (so a header can say what a client library would not), signed
-    with SigV4 as botocore signs it, with the user's keys or `access`."""
+    with SigV4 as botocore signs it, with the user's keys or `access`. `stream`, when given, is
+    sent instead of `body`: bytes with a Content-Length, an iterator without one (chunked)."""
     from botocore.auth import S3SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
@@ -403,7 +405,11 @@ def signed_request(
     req = AWSRequest(method=method, url=f"{user.server.gateway}{path}", data=body, headers=dict(headers or {}))
     S3SigV4Auth(Credentials(key_id, secret, session_token), "s3", REGION).add_auth(req)
     prepared = req.prepare()
-    return requests.request(method, prepared.url, data=body, headers=dict(prepared.headers), timeout=HTTP_TIMEOUT_S)
+    headers = dict(prepared.headers)
+    if stream is not None and not isinstance(stream, bytes):
+        headers.pop("Content-Length", None)
+    data = body if stream is None else stream
+    return requests.request(method, prepared.url, data=data, headers=headers, timeout=HTTP_TIMEOUT_S)
 
 
 def stop_server(server: Server) -> None:

@@ -1,5 +1,6 @@
 """What one hostile client can do to the host: many logins at once must not take the server's
-memory (each password hash is ~19 MiB; auth.password_hash_concurrency bounds how many run)."""
+memory (each password hash is ~19 MiB; auth.password_hash_concurrency bounds how many run), nor
+may huge XML bodies or metadata."""
 
 from __future__ import annotations
 
@@ -7,9 +8,14 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import requests
+import xml.etree.ElementTree as ET
 
-from conftest import HTTP_TIMEOUT_S, PASSWORD
+import pytest
+import requests
+from botocore.exceptions import ClientError
+
+from conftest import HTTP_TIMEOUT_S, PASSWORD, signed_request
+from test_boto3 import assert_missing
 
 LOGINS = 200
 PEAK_RSS_LIMIT_KIB = 256 * 1024
@@ -59,3 +65,53 @@ def test_concurrent_wrong_logins_keep_memory_bounded_and_the_server_answering(se
         timeout=HTTP_TIMEOUT_S,
     )
     assert r.status_code == 200, r.text
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS in /proc/PID/status")
+
+
+BIG = 64 * 1024 * 1024
+RSS_GROWTH_LIMIT_KIB = 16 * 1024
+
+
+def test_huge_xml_bodies_are_refused_before_they_are_read(server, user, bucket):
+    """A 64 MiB DeleteObjects or CompleteMultipartUpload body is a client error (S3's
+    MaxMessageLengthExceeded), refused from its Content-Length or, without one, once
+    server.max_xml_body_bytes have come; the server's memory barely moves."""
+    pid = server.proc.pid
+    user.s3().put_object(Bucket=bucket, Key="k", Body=b"kept")
+    delete = b"<Delete>" + b"<Object><Key>k</Key></Object>" * (BIG // 29) + b"</Delete>"
+    complete = b"<CompleteMultipartUpload>" + b"<Part><PartNumber>1</PartNumber><ETag>x</ETag></Part>" * (BIG // 52)
+    chunks = (b"<Delete>" * 1024 for _ in range(BIG // 8192))
+    before = rss_kib(pid)
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
+    for path, body in [(f"/{bucket}?delete", delete), (f"/{bucket}/k?uploadId=nope", complete), (f"/{bucket}?delete", chunks)]:
+        headers = {"x-amz-content-sha256": "UNSIGNED-PAYLOAD"}
+        r = signed_request(user, "POST", path, b"" if not isinstance(body, bytes) else body, headers, stream=body)
+        assert r.status_code == 400, (path, r.status_code, r.text[:300])
+        assert ET.fromstring(r.content).findtext("Code") == "MaxMessageLengthExceeded", r.text
+    growth = peak_rss_kib(pid) - before
+    assert growth < RSS_GROWTH_LIMIT_KIB, f"the peak RSS grew by {growth} KiB"
+    assert user.s3().get_object(Bucket=bucket, Key="k")["Body"].read() == b"kept"
+
+
+def test_user_metadata_over_2_kb_is_refused(user, bucket):
+    s3 = user.s3()
+    at_limit = {"k": "v" * (2048 - 1)}
+    s3.put_object(Bucket=bucket, Key="fits", Body=b"x", Metadata=at_limit)
+    over = {"k": "v" * 2048}
+    for call in [
+        lambda: s3.put_object(Bucket=bucket, Key="big", Body=b"x", Metadata=over),
+        lambda: s3.create_multipart_upload(Bucket=bucket, Key="big", Metadata=over),
+        lambda: s3.copy_object(
+            Bucket=bucket, Key="big", CopySource=f"{bucket}/fits", MetadataDirective="REPLACE", Metadata=over
+        ),
+    ]:
+        with pytest.raises(ClientError) as info:
+            call()
+        assert info.value.response["Error"]["Code"] == "MetadataTooLarge", info.value.response
+    assert_missing(s3, bucket, "big")
