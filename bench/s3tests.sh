@@ -10,6 +10,14 @@
 #                      reads TIERGATE_TEST_PG_URL / TIERGATE_TEST_S3_* from the environment, see
 #                      `eval "$(bash scripts/services.sh env)"`). Default: the embedded default
 #                      (SQLite + local folders), which needs nothing.
+#   --minio            Run the suite against MinIO itself instead of Tiergate, the peer to compare
+#                      with: a fresh single-drive server from $TIERGATE_MINIO_BIN (default
+#                      /opt/tiergate-cache/bin/minio, as scripts/services.sh builds it), the main
+#                      user its root and alt/tenant users made with MinIO's admin client `mc`
+#                      (built once with `go install github.com/minio/mc@latest` into
+#                      /opt/tiergate-cache/bin when missing).
+#   --all              The whole test file, with no marker, keyword or name filter (835 items at
+#                      8f0ae7b). Default: the selection below.
 #   --bin PATH         The tiergate binary. Default: $TIERGATE_BIN, else
 #                      ${CARGO_TARGET_DIR:-./target}/debug/tiergate, else
 #                      /opt/tiergate-cache/target/debug/tiergate.
@@ -31,7 +39,9 @@
 # downloaded), starts `tiergate serve` in a temp dir on free ports, signs up three users
 # (main, alt, tenant), gets a long-lived S3 key for each (POST /api/keys), writes s3tests.conf,
 # runs pytest, prints selected/passed/failed and writes to OUT:
-#   s3tests[-pgminio]-junit.xml    pytest's JUnit XML
+# Tiergate runs with server.allow_sigv2_post on, so the suite's POST tests (signed with SigV2)
+# measure policy handling rather than the SigV2 refusal.
+#   s3tests[-pgminio|-minio][-all]-junit.xml    pytest's JUnit XML (files named likewise below)
 #   s3tests[-pgminio]-summary.txt  counts and one line per failed test (first line of the error)
 #   s3tests[-pgminio]-pytest.log   pytest's console output
 #   s3tests[-pgminio]-isolated/    with --isolate: one JUnit XML per re-run test
@@ -101,6 +111,7 @@ DEBUG=0
 OUT=$REPO/bench/out
 MAX_SECONDS=3600
 LIST_ONLY=0
+ALL=0
 ISOLATE=0
 ONLY=()
 CHECKOUT=
@@ -108,6 +119,8 @@ EXTRA=()
 while (($#)); do
     case $1 in
         --postgres-minio) MODE=pgminio ;;
+        --minio) MODE=minio ;;
+        --all) ALL=1 ;;
         --bin) BIN=$2; shift ;;
         --debug) DEBUG=1 ;;
         --out) OUT=$2; shift ;;
@@ -138,7 +151,8 @@ if [[ -z $BIN ]]; then
 fi
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-TAG=s3tests; [[ $MODE == pgminio ]] && TAG=s3tests-pgminio
+TAG=s3tests; [[ $MODE == pgminio ]] && TAG=s3tests-pgminio; [[ $MODE == minio ]] && TAG=s3tests-minio
+((ALL)) && TAG+=-all
 S3T_COMMIT=$(git -C "$CHECKOUT" rev-parse HEAD 2>/dev/null || echo unknown)
 
 # ------------------------------------------------------------------------------- venv
@@ -160,8 +174,11 @@ if ((${#ONLY[@]})); then
 else
     PYTEST_ARGS=("$TEST_FILE")
 fi
-PYTEST_ARGS+=(-m "$MARKERS" -k "$KEYWORDS" -p no:cacheprovider)
-for t in "${DESELECT[@]}"; do PYTEST_ARGS+=(--deselect "$TEST_FILE::$t"); done
+PYTEST_ARGS+=(-p no:cacheprovider)
+if ((!ALL)); then
+    PYTEST_ARGS+=(-m "$MARKERS" -k "$KEYWORDS")
+    for t in "${DESELECT[@]}"; do PYTEST_ARGS+=(--deselect "$TEST_FILE::$t"); done
+fi
 
 # The suite reads its config at import time, so collection needs one too.
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_DEFAULT_REGION=us-east-1
@@ -173,6 +190,16 @@ if ((LIST_ONLY)); then
     cd "$CHECKOUT" && exec "$VENV/bin/pytest" --collect-only -q "${PYTEST_ARGS[@]}" "${EXTRA[@]}"
 fi
 
+if [[ $MODE == minio ]]; then
+    MINIO_BIN=${TIERGATE_MINIO_BIN:-/opt/tiergate-cache/bin/minio}
+    MC_BIN=/opt/tiergate-cache/bin/mc
+    [[ -x $MINIO_BIN ]] || die "no MinIO at $MINIO_BIN (bash scripts/services.sh install builds it)"
+    if [[ ! -x $MC_BIN ]]; then
+        log "building mc (go install github.com/minio/mc@latest) into ${MC_BIN%/*}"
+        PATH=/usr/local/go/bin:$PATH GOBIN=${MC_BIN%/*} go install github.com/minio/mc@latest
+    fi
+    BIN=$MINIO_BIN
+fi
 [[ -n $BIN && -x $BIN ]] || die "no tiergate binary (give --bin or TIERGATE_BIN)"
 
 # ------------------------------------------------------------------------------- server
@@ -262,7 +289,34 @@ if [[ $MODE == pgminio ]]; then
     )
 fi
 
+ENV+=(TIERGATE_SERVER__ALLOW_SIGV2_POST=true)
+
 log "binary $BIN ($(date -u -r "$BIN" +%FT%TZ)), config $MODE, s3-tests $S3T_COMMIT"
+if [[ $MODE == minio ]]; then
+    # MinIO as the suite's server: root is the main user; alt and tenant are MinIO users with
+    # the readwrite policy, made through its admin API with mc.
+    MINIO_USER=s3tests-main MINIO_SECRET=s3tests-main-secret
+    mkdir -p "$WORK/minio" "$WORK/mc"
+    (
+        exec env MINIO_ROOT_USER=$MINIO_USER MINIO_ROOT_PASSWORD=$MINIO_SECRET MINIO_BROWSER=off \
+            "$BIN" server "$WORK/minio" --address "127.0.0.1:$GW_PORT" --console-address "127.0.0.1:$CP_PORT" \
+            </dev/null >"$WORK/server.log" 2>&1
+    ) &
+    SERVER_PID=$!
+    for i in $(seq 300); do
+        kill -0 "$SERVER_PID" 2>/dev/null || { tail -20 "$WORK/server.log" >&2; die "minio exited"; }
+        curl -sf -m 2 -o /dev/null "$GW_URL/minio/health/live" && break
+        ((i < 300)) || die "MinIO not live after 60 s"
+        sleep 0.2
+    done
+    mc() { "$MC_BIN" --config-dir "$WORK/mc" --quiet "$@" >/dev/null; }
+    mc alias set s3t "$GW_URL" "$MINIO_USER" "$MINIO_SECRET"
+    for u in alt tenant; do
+        mc admin user add s3t "s3tests-$u" "s3tests-$u-secret"
+        mc admin policy attach s3t readwrite --user "s3tests-$u"
+    done
+    log "minio pid $SERVER_PID: S3 $GW_URL"
+else
 (
     cd "$WORK"
     # Only the TIERGATE_* variables we set: none of the caller's.
@@ -277,15 +331,23 @@ for i in $(seq 300); do
     sleep 0.2
 done
 log "tiergate pid $SERVER_PID: REST $CP_URL, S3 $GW_URL"
+fi
 
 # ------------------------------------------------------------------------------- users, config
 CONF=$WORK/s3tests.conf
-CP_URL=$CP_URL GW_PORT=$GW_PORT PASSWORD=$PASSWORD CONF=$CONF "$PY" - <<'EOF'
+MODE=$MODE CP_URL=$CP_URL GW_PORT=$GW_PORT PASSWORD=$PASSWORD CONF=$CONF "$PY" - <<'EOF'
 import os, boto3, requests
 cp, conf = os.environ["CP_URL"], os.environ["CONF"]
 gw = "http://127.0.0.1:" + os.environ["GW_PORT"]
 
+def minio_user(email):
+    name = email.split("@")[0]
+    return (f"user_id = {name}\ndisplay_name = {name}\nemail = {email}\n"
+            f"access_key = {name}\nsecret_key = {name}-secret\n")
+
 def user(email):
+    if os.environ["MODE"] == "minio":
+        return minio_user(email)
     body = {"email": email, "password": os.environ["PASSWORD"]}
     r = requests.post(cp + "/api/auth/signup", json=body, timeout=30)
     assert r.status_code == 201, f"signup {email}: {r.status_code} {r.text[:300]}"
