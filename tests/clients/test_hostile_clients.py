@@ -14,7 +14,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from conftest import HTTP_TIMEOUT_S, PASSWORD, signed_request
+from conftest import HTTP_TIMEOUT_S, PASSWORD, signed_request, start_server, stop_server
 from test_boto3 import assert_missing
 
 LOGINS = 200
@@ -28,7 +28,17 @@ def peak_rss_kib(pid: int) -> int:
     raise AssertionError("no VmHWM in /proc/PID/status")
 
 
-def test_concurrent_wrong_logins_keep_memory_bounded_and_the_server_answering(server, fresh_user):
+@pytest.fixture
+def own_server(server, tmp_path):
+    """A fresh server of the same configuration, so what it holds in memory is this test's alone."""
+    fresh = start_server(server.name, tmp_path)
+    yield fresh
+    stop_server(fresh)
+
+
+def test_concurrent_wrong_logins_keep_memory_bounded_and_the_server_answering(own_server):
+    server = own_server
+    fresh_user = server.signup_login()
     pid = server.proc.pid
     # Forget the peak so far (Linux: 5 resets VmHWM), so what follows is measured alone.
     Path(f"/proc/{pid}/clear_refs").write_text("5")
