@@ -10,6 +10,7 @@ use tiergate_core::catalog::CatalogError;
 use tiergate_core::domain::{Email, Password, UserId};
 
 use crate::error::ApiError;
+use crate::throttle::{too_many, ClientAddr};
 use crate::AppState;
 
 /// A JSON request body; a body that is not JSON of the right shape is a 422 naming the field.
@@ -67,12 +68,15 @@ pub struct SignupResponse {
     message: &'static str,
 }
 
-/// `POST /api/auth/signup`: 201 with the new user's id; 409 when the e-mail is taken; 503 with
-/// `Retry-After` when too many sign-ups and logins wait to hash a password.
+/// `POST /api/auth/signup`: 201 with the new user's id; 409 when the e-mail is taken; 429 with
+/// `Retry-After` past `auth.signups_per_address` an hour; 503 with `Retry-After` when too many
+/// sign-ups and logins wait to hash a password.
 pub async fn signup(
     State(app): State<AppState>,
+    addr: ClientAddr,
     JsonBody(body): JsonBody<Credentials>,
 ) -> Result<(StatusCode, Json<SignupResponse>), ApiError> {
+    app.limits.signup(&addr)?;
     let email = Email::parse(&body.email)?;
     let password = Password::parse(body.password)?;
     let hash = app.core.identity.hash_password(&password).await?;
@@ -107,18 +111,34 @@ pub struct LoginResponse {
 }
 
 /// `POST /api/auth/login`: a bearer token; 401 with one message for any wrong e-mail or
-/// password; 503 with `Retry-After` when too many sign-ups and logins wait to hash a password.
+/// password; 429 with `Retry-After` past `auth.login_failures_per_account` failed logins in
+/// `auth.login_failure_window` or `auth.login_attempts_per_address` attempts a minute; 503 with
+/// `Retry-After` when too many sign-ups and logins wait to hash a password.
 pub async fn login(
     State(app): State<AppState>,
+    addr: ClientAddr,
     JsonBody(body): JsonBody<Credentials>,
 ) -> Result<Json<LoginResponse>, ApiError> {
+    app.limits.login(&addr)?;
     let wrong = || ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "wrong e-mail or password");
     let user = match Email::parse(&body.email) {
         Ok(email) => app.core.catalog.user_by_email(&email).await?,
         Err(_) => None,
     };
+    if let Some(user) = &user {
+        // Counted before the password is checked, so that concurrent guesses cannot pass the
+        // limit together; a proven password clears the count.
+        let auth = &app.core.settings.auth;
+        let counted = app
+            .core
+            .catalog
+            .count_login_attempt(user.id, auth.login_failures_per_account, auth.login_failure_window)
+            .await?;
+        counted.map_err(|wait| too_many("too many failed logins for this account", wait))?;
+    }
     let ok = app.core.identity.verify_password(body.password, user.as_ref().map(|u| u.password_hash.clone())).await?;
     let user = user.filter(|_| ok).ok_or_else(wrong)?;
+    app.core.catalog.clear_login_failures(user.id).await?;
     let (token, _) = app.core.identity.issue_token(user.id, &user.email).map_err(ApiError::internal)?;
     tracing::info!(user_id = user.id.0, "user logged in");
     Ok(Json(LoginResponse {

@@ -170,6 +170,15 @@ pub struct AuthSettings {
     /// How long a sign-up or login waits for its turn to hash before it is refused with 503 and
     /// `Retry-After`.
     pub password_hash_wait: Duration,
+    /// Login attempts an account takes within `login_failure_window` that do not prove its
+    /// password; more are refused with 429 until the window has passed (counted in the catalog,
+    /// so on every process).
+    pub login_failures_per_account: u32,
+    pub login_failure_window: Duration,
+    /// Login attempts per minute from one client address (a token bucket).
+    pub login_attempts_per_address: u32,
+    /// Sign-ups per hour from one client address (a token bucket).
+    pub signups_per_address: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -293,6 +302,30 @@ struct RawAuth {
     password_hash_concurrency: usize,
     #[serde(with = "humantime_serde", default = "default_password_hash_wait")]
     password_hash_wait: Duration,
+    #[serde(default = "default_login_failures_per_account")]
+    login_failures_per_account: u32,
+    #[serde(with = "humantime_serde", default = "default_login_failure_window")]
+    login_failure_window: Duration,
+    #[serde(default = "default_login_attempts_per_address")]
+    login_attempts_per_address: u32,
+    #[serde(default = "default_signups_per_address")]
+    signups_per_address: u32,
+}
+
+fn default_login_failures_per_account() -> u32 {
+    5
+}
+
+fn default_login_failure_window() -> Duration {
+    Duration::from_secs(60)
+}
+
+fn default_login_attempts_per_address() -> u32 {
+    30
+}
+
+fn default_signups_per_address() -> u32 {
+    20
 }
 
 fn default_max_xml_body_bytes() -> usize {
@@ -422,6 +455,18 @@ impl Settings {
         if raw.tiering.concurrency == 0 {
             return Err(invalid("tiering.concurrency", "must be at least 1"));
         }
+        for (key, value) in [
+            ("auth.login_failures_per_account", raw.auth.login_failures_per_account),
+            ("auth.login_attempts_per_address", raw.auth.login_attempts_per_address),
+            ("auth.signups_per_address", raw.auth.signups_per_address),
+        ] {
+            if value == 0 {
+                return Err(invalid(key, "must be at least 1"));
+            }
+        }
+        if raw.auth.login_failure_window.is_zero() {
+            return Err(invalid("auth.login_failure_window", "must be longer than zero"));
+        }
         if raw.server.max_xml_body_bytes < 64 * 1024 {
             return Err(invalid("server.max_xml_body_bytes", "must be at least 65536 (a DeleteObjects of 1000 keys)"));
         }
@@ -456,6 +501,10 @@ impl Settings {
                     n => n,
                 },
                 password_hash_wait: raw.auth.password_hash_wait,
+                login_failures_per_account: raw.auth.login_failures_per_account,
+                login_failure_window: raw.auth.login_failure_window,
+                login_attempts_per_address: raw.auth.login_attempts_per_address,
+                signups_per_address: raw.auth.signups_per_address,
             },
             upload: UploadSettings {
                 max_bytes: raw.upload.max_bytes,

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::TestApp;
+use crate::helpers::{CatalogChoice, TestApp};
 
 async fn error_of(res: reqwest::Response) -> (StatusCode, Value) {
     let status = res.status();
@@ -181,4 +181,76 @@ async fn logins_beyond_the_hashing_slots_wait_or_get_503_with_retry_after() {
     }
     assert!(busy > 0, "16 logins at once on one slot with a 1 ms wait: some must be refused");
     assert_eq!(app.login("dan@example.com", "long enough").await.status(), StatusCode::OK);
+}
+
+/// Failed logins per account are counted in the catalog: past the limit every attempt, the
+/// right password too, is 429 with `Retry-After` until the window has passed; then the right
+/// password works, and a proven password starts the count again.
+async fn failed_logins_lock_the_account_for_the_window(catalog: CatalogChoice) {
+    let settings = "[auth]\nlogin_failures_per_account = 5\nlogin_failure_window = \"2s\"\n";
+    let Some(app) = TestApp::builder().catalog(catalog).settings(settings).spawn().await else { return };
+    assert_eq!(app.signup("eve@example.com", "long enough").await.status(), StatusCode::CREATED);
+    for _ in 0..5 {
+        assert_eq!(app.login("eve@example.com", "wrong password").await.status(), StatusCode::UNAUTHORIZED);
+    }
+    for password in ["wrong password", "long enough"] {
+        let res = app.login("eve@example.com", password).await;
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "{password}");
+        let retry_after: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=2).contains(&retry_after), "{retry_after}");
+        assert_eq!(error_of(res).await.1["code"], "rate_limited");
+    }
+    // Another account is not affected.
+    assert_eq!(app.signup("fay@example.com", "long enough").await.status(), StatusCode::CREATED);
+    assert_eq!(app.login("fay@example.com", "long enough").await.status(), StatusCode::OK);
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(app.login("eve@example.com", "long enough").await.status(), StatusCode::OK);
+    for _ in 0..5 {
+        assert_eq!(app.login("eve@example.com", "wrong password").await.status(), StatusCode::UNAUTHORIZED);
+    }
+}
+
+#[tokio::test]
+async fn failed_logins_lock_the_account_for_the_window_on_sqlite() {
+    failed_logins_lock_the_account_for_the_window(CatalogChoice::Sqlite).await;
+}
+
+#[tokio::test]
+async fn failed_logins_lock_the_account_for_the_window_on_postgres() {
+    failed_logins_lock_the_account_for_the_window(CatalogChoice::Postgres).await;
+}
+
+/// Concurrent wrong guesses cannot pass the account's limit together: the count is taken in
+/// one statement before the password is checked.
+#[tokio::test]
+async fn concurrent_guesses_are_counted_before_they_are_checked() {
+    let settings = "[auth]\nlogin_failures_per_account = 5\nlogin_attempts_per_address = 1000\n";
+    let Some(app) = TestApp::builder().catalog(CatalogChoice::Postgres).settings(settings).spawn().await else {
+        return;
+    };
+    assert_eq!(app.signup("gus@example.com", "long enough").await.status(), StatusCode::CREATED);
+    let guesses = futures::future::join_all((0..40).map(|_| app.login("gus@example.com", "wrong password"))).await;
+    let checked = guesses.iter().filter(|r| r.status() == StatusCode::UNAUTHORIZED).count();
+    let refused = guesses.iter().filter(|r| r.status() == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!((checked, refused), (5, 35));
+}
+
+/// Per client address: sign-ups per hour and login attempts per minute, 429 with `Retry-After`
+/// past them (governor's token buckets).
+#[tokio::test]
+async fn signups_and_logins_per_address_are_limited() {
+    let settings = "[auth]\nsignups_per_address = 2\nlogin_attempts_per_address = 3\n";
+    let Some(app) = TestApp::builder().settings(settings).spawn().await else { return };
+    assert_eq!(app.signup("h1@example.com", "long enough").await.status(), StatusCode::CREATED);
+    assert_eq!(app.signup("h2@example.com", "long enough").await.status(), StatusCode::CREATED);
+    let res = app.signup("h3@example.com", "long enough").await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=3600).contains(&retry_after), "{retry_after}");
+    for _ in 0..3 {
+        assert_ne!(app.login("h1@example.com", "long enough").await.status(), StatusCode::TOO_MANY_REQUESTS);
+    }
+    let res = app.login("h1@example.com", "long enough").await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.headers().contains_key("retry-after"));
 }

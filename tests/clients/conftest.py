@@ -305,6 +305,10 @@ def start_server(config: str, workdir: Path) -> Server:
         TIERGATE_SERVER__GATEWAY_ADDR=f"127.0.0.1:{gw_port}",
         TIERGATE_SERVER__PUBLIC_URL=f"http://127.0.0.1:{cp_port}",
         TIERGATE_SERVER__GATEWAY_PUBLIC_URL=f"http://127.0.0.1:{gw_port}",
+        # Every test signs up and logs in from 127.0.0.1: the per-address limits would refuse
+        # the suite itself (tests/api/auth.rs covers them).
+        TIERGATE_AUTH__SIGNUPS_PER_ADDRESS="1000000",
+        TIERGATE_AUTH__LOGIN_ATTEMPTS_PER_ADDRESS="1000000",
     )
     server = Server(
         name=config,
