@@ -5,9 +5,12 @@ pub mod credentials;
 pub mod error;
 pub mod files;
 pub mod health;
+pub mod throttle;
 pub mod tiering;
 
 use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, Request};
@@ -19,7 +22,7 @@ use tokio::net::TcpListener;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::{ServeDir, ServeFile};
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::error::ApiError;
@@ -28,6 +31,8 @@ use crate::error::ApiError;
 #[derive(Clone)]
 pub struct AppState {
     pub core: Core,
+    /// Sign-ups and login attempts per client address.
+    pub limits: Arc<throttle::AddressLimits>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -42,7 +47,20 @@ pub fn router(core: Core) -> Router {
         default.join("index.html").exists().then_some(default)
     });
     let cors_origins = core.settings.server.cors_origins.clone();
-    let state = AppState { core };
+    let limits = Arc::new(throttle::AddressLimits::new(&core.settings.auth));
+    let state = AppState { core, limits: limits.clone() };
+    // Buckets of addresses that are full again are forgotten every minute.
+    let idle = Arc::downgrade(&limits);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match idle.upgrade() {
+                Some(limits) => limits.forget_idle(),
+                None => return,
+            }
+        }
+    });
 
     let api = Router::new()
         .route("/auth/signup", post(auth::signup))
@@ -94,7 +112,10 @@ pub fn router(core: Core) -> Router {
             let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
         })
-        .on_response(DefaultOnResponse::new().level(Level::INFO));
+        .on_response(DefaultOnResponse::new().level(Level::INFO))
+        // A 5xx is already one INFO line with its status (and an internal error its own ERROR
+        // line): a 503 that sheds load is no error to page anyone about.
+        .on_failure(DefaultOnFailure::new().level(Level::WARN));
     app.layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(trace)
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
@@ -106,5 +127,6 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(core)).with_graceful_shutdown(shutdown).await
+    let app = router(core).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Argon2, Params, Version};
 use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand::RngCore;
@@ -228,12 +228,68 @@ fn secret(configured: &Option<String>, data_dir: &Path, name: &str) -> Result<Ve
     Ok(value.into_bytes())
 }
 
+thread_local! {
+    /// The memory of this thread's argon2 runs (~19 MiB), allocated on its first hash and kept:
+    /// password hashes run on the hashing threads alone, so this is all the memory hashing
+    /// ever takes, whatever the number of logins (a fresh 19 MiB per hash left the allocator
+    /// keeping several of them per thread).
+    static ARGON2_MEMORY: std::cell::RefCell<Vec<argon2::Block>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs argon2 with this thread's memory (grown when a stored hash asks for more).
+fn argon2_into(
+    argon2: &Argon2<'_>,
+    params: &Params,
+    password: &[u8],
+    salt: &[u8],
+    out: &mut [u8],
+) -> argon2::Result<()> {
+    ARGON2_MEMORY.with(|memory| {
+        let mut memory = memory.borrow_mut();
+        if memory.len() < params.block_count() {
+            memory.resize(params.block_count(), argon2::Block::default());
+        }
+        argon2.hash_password_into_with_memory(password, salt, out, &mut memory[..params.block_count()])
+    })
+}
+
+/// An argon2id PHC string of `password` with a fresh salt, under the argon2 crate's default
+/// parameters (OWASP's: 19 MiB, 2 passes, 1 lane).
 fn hash_blocking(password: &str) -> Result<String, IdentityError> {
+    let failed = |e: &dyn std::fmt::Display| IdentityError::Hashing(e.to_string());
+    let params = Params::default();
+    let argon2 = Argon2::new(argon2::Algorithm::Argon2id, Version::V0x13, params.clone());
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| IdentityError::Hashing(e.to_string()))
+    let mut salt_bytes = [0u8; 64];
+    let salt_bytes = salt.decode_b64(&mut salt_bytes).map_err(|e| failed(&e))?;
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    argon2_into(&argon2, &params, password.as_bytes(), salt_bytes, &mut out).map_err(|e| failed(&e))?;
+    let phc = PasswordHash {
+        algorithm: argon2::Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).map_err(|e| failed(&e))?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&out).map_err(|e| failed(&e))?),
+    };
+    Ok(phc.to_string())
+}
+
+/// Whether `password` is the one behind the PHC string `stored` (argon2 of any variant and
+/// parameters it names), compared in constant time.
+fn verify_blocking(password: &str, stored: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(stored) else { return false };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else { return false };
+    let (Ok(algorithm), Ok(params)) = (argon2::Algorithm::try_from(parsed.algorithm), Params::try_from(&parsed)) else {
+        return false;
+    };
+    let version = parsed.version.map_or(Ok(Version::default()), Version::try_from);
+    let Ok(version) = version else { return false };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt_bytes) = salt.decode_b64(&mut salt_bytes) else { return false };
+    let mut out = vec![0u8; expected.len()];
+    let argon2 = Argon2::new(algorithm, version, params.clone());
+    argon2_into(&argon2, &params, password.as_bytes(), salt_bytes, &mut out).is_ok()
+        && Output::new(&out).is_ok_and(|computed| computed == expected)
 }
 
 impl Identity {
@@ -272,14 +328,7 @@ impl Identity {
     pub async fn verify_password(&self, password: String, hash: Option<String>) -> Result<bool, IdentityError> {
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.decoy_hash.clone());
-        let ok = self
-            .hashers
-            .run(move || {
-                PasswordHash::new(&hash)
-                    .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-                    .unwrap_or(false)
-            })
-            .await?;
+        let ok = self.hashers.run(move || verify_blocking(&password, &hash)).await?;
         Ok(ok && known)
     }
 
@@ -347,6 +396,21 @@ impl Identity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Hashes stored before the hashing threads kept their own memory (argon2's own
+    /// PasswordHasher) verify the same way, and what we make verifies with argon2's own.
+    #[test]
+    fn hashes_agree_with_argon2s_own_hasher() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        let salt = SaltString::generate(&mut OsRng);
+        let theirs = Argon2::default().hash_password(b"correct horse", &salt).unwrap();
+        assert!(verify_blocking("correct horse", &theirs.to_string()));
+        assert!(!verify_blocking("wrong horse", &theirs.to_string()));
+        let ours = hash_blocking("correct horse").unwrap();
+        assert!(Argon2::default().verify_password(b"correct horse", &PasswordHash::new(&ours).unwrap()).is_ok());
+        assert!(verify_blocking("correct horse", &ours));
+        assert!(!verify_blocking("correct horse", "not a PHC string"));
+    }
 
     fn identity(dir: &Path) -> Identity {
         let settings = crate::settings::Settings::defaults_with("").unwrap();
