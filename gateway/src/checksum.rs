@@ -126,8 +126,10 @@ pub fn verified(
         // The trailers sent must be the ones announced: a checksum announced and not sent, or
         // sent under another name, would otherwise go unchecked.
         for name in &trailer_names {
-            if !trailed.contains_key(name.as_str()) {
-                return Err(WriteError::MalformedTrailer(format!("the announced trailer {name} was not sent")));
+            match trailed.get_all(name.as_str()).iter().count() {
+                0 => return Err(WriteError::MalformedTrailer(format!("the announced trailer {name} was not sent"))),
+                1 => {}
+                _ => return Err(WriteError::MalformedTrailer(format!("the trailer {name} was sent more than once"))),
             }
         }
         if let Some(name) = trailed.keys().find(|k| !trailer_names.iter().any(|t| t == k.as_str())) {
@@ -210,6 +212,30 @@ macro_rules! set_checksums {
     }};
 }
 pub(crate) use set_checksums;
+
+/// The checksum algorithms S3 knows and Tiergate does not verify (SHA512, MD5, XXHASH*): a
+/// request that sends one is refused with `501 NotImplemented` rather than stored unverified.
+const UNVERIFIED: [&str; 5] = ["sha512", "md5", "xxhash64", "xxhash3", "xxhash128"];
+
+/// Why a request's checksum headers cannot be honoured: an `x-amz-checksum-*` value, a trailer
+/// announced in `x-amz-trailer`, or an algorithm asked for (`x-amz-sdk-checksum-algorithm`,
+/// `x-amz-checksum-algorithm`) that Tiergate does not verify.
+pub fn unverified_algorithm(headers: &HeaderMap) -> Option<String> {
+    let named = |value: &str| {
+        value
+            .split(',')
+            .map(|v| v.trim().to_ascii_lowercase())
+            .map(|v| v.strip_prefix("x-amz-checksum-").map(str::to_string).unwrap_or(v))
+            .find(|v| UNVERIFIED.contains(&v.as_str()))
+    };
+    let in_names =
+        UNVERIFIED.iter().find(|a| headers.contains_key(format!("x-amz-checksum-{a}").as_str())).map(|a| a.to_string());
+    let in_values = ["x-amz-trailer", "x-amz-sdk-checksum-algorithm", "x-amz-checksum-algorithm"]
+        .iter()
+        .filter_map(|h| headers.get(*h).and_then(|v| v.to_str().ok()))
+        .find_map(named);
+    in_names.or(in_values).map(|a| a.to_ascii_uppercase())
+}
 
 /// What the gateway checks of a request body that s3s reads whole before an operation sees it
 /// (the XML bodies of DeleteObjects, CompleteMultipartUpload, CreateBucket and every

@@ -128,7 +128,10 @@ fn source_range(raw: Option<&str>, size: u64) -> S3Result<Option<ByteRange>> {
         _ => return Err(malformed()),
     };
     if last >= size {
-        return Err(s3_error!(InvalidRange, "The x-amz-copy-source-range value is not valid for the source object."));
+        return Err(crate::get::unsatisfiable(
+            size,
+            "The x-amz-copy-source-range value is not valid for the source object.",
+        ));
     }
     // `parse` saw to first <= last.
     Ok(Some(ByteRange { start: first, end_inclusive: last }))

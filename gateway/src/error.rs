@@ -101,6 +101,15 @@ fn body_error(e: &io::Error) -> S3Error {
             return S3Error::new(chunked.to_s3_error_code());
         }
         if let Some(upload) = err.downcast_ref::<UploadStreamError>() {
+            if matches!(upload, UploadStreamError::Sha256Mismatch) {
+                // AWS's own code for it; s3s calls it BadDigest, whose message speaks of Content-MD5.
+                let mut e = S3Error::with_message(
+                    S3ErrorCode::Custom("XAmzContentSHA256Mismatch".into()),
+                    "The provided 'x-amz-content-sha256' header does not match what was computed.",
+                );
+                e.set_status_code(http::StatusCode::BAD_REQUEST);
+                return e;
+            }
             return S3Error::new(upload.to_s3_error_code());
         }
         if let Some(s3) = err.downcast_ref::<S3Error>() {

@@ -154,13 +154,17 @@ fn requested_range(range: Option<&Range>, size: u64) -> S3Result<Option<ByteRang
         Range::Int { first, last } => RangeRequest::FromTo { first, last },
         Range::Suffix { length } => RangeRequest::Suffix { length },
     };
-    request.resolve(size).map(Some).map_err(|_| {
-        let mut e = s3_error!(InvalidRange, "The requested range is not satisfiable");
-        if let Ok(v) = http::HeaderValue::from_str(&unsatisfied_content_range(size)) {
-            e.set_headers(http::HeaderMap::from_iter([(http::header::CONTENT_RANGE, v)]));
-        }
-        e
-    })
+    request.resolve(size).map(Some).map_err(|_| unsatisfiable(size, "The requested range is not satisfiable"))
+}
+
+/// 416 `InvalidRange` with `Content-Range: bytes */size`, as S3 answers a range that names no
+/// byte of the object.
+pub fn unsatisfiable(size: u64, message: &str) -> s3s::S3Error {
+    let mut e = s3s::S3Error::with_message(s3s::S3ErrorCode::InvalidRange, message.to_string());
+    if let Ok(v) = http::HeaderValue::from_str(&unsatisfied_content_range(size)) {
+        e.set_headers(http::HeaderMap::from_iter([(http::header::CONTENT_RANGE, v)]));
+    }
+    e
 }
 
 fn content_range(range: ByteRange, size: u64) -> String {
@@ -190,6 +194,9 @@ fn answered_checksums(
 macro_rules! open_for_reading {
     ($cx:expr, $input:expr) => {{
         check_version($input.version_id.as_deref())?;
+        if $input.part_number.is_some() && $input.range.is_some() {
+            return Err(s3_error!(InvalidRequest, "Cannot specify both Range header and partNumber query parameter."));
+        }
         let object = find_object($cx, &$input.bucket, &$input.key).await?;
         let part = part_range(&object, $input.part_number)?;
         check_read_conditions(
@@ -258,30 +265,25 @@ pub async fn get_object(cx: &ReqCtx<'_>, req: S3Request<GetObjectInput>) -> S3Re
 pub async fn head_object(cx: &ReqCtx<'_>, req: S3Request<HeadObjectInput>) -> S3Result<S3Response<HeadObjectOutput>> {
     let input = req.input;
     let (object, part) = open_for_reading!(cx, input);
-    let (range, asked) = match part {
-        Some((range, _)) => (range, None),
-        None => {
-            let asked = requested_range(input.range.as_ref(), object.size)?;
-            (asked, asked)
-        }
+    let range = match part {
+        Some((range, _)) => range,
+        None => requested_range(input.range.as_ref(), object.size)?,
     };
     let content_length = range.map_or(object.size, |r| r.len());
     let sums = answered_checksums(&object, input.checksum_mode.as_ref(), input.part_number, range);
     let mut out = describe_object!(
         HeadObjectOutput {
             content_length: Some(content_length as i64),
-            content_range: asked.map(|r| content_range(r, object.size)),
+            content_range: range.map(|r| content_range(r, object.size)),
             parts_count: part.map(|(_, count)| count),
         },
         cx,
         &object
     );
     set_checksums!(out, sums, with_type);
-    // A HEAD with a Range answers as the GET would, 206 with the range's length (as S3 does).
-    Ok(match asked {
-        Some(_) => S3Response::with_status(out, http::StatusCode::PARTIAL_CONTENT),
-        None => S3Response::new(out),
-    })
+    // A HEAD with a Range or a part answers as the GET would: 206 with the range's length and
+    // Content-Range, as S3 does (the gateway's service sets the status; s3s keeps 200).
+    Ok(S3Response::new(out))
 }
 
 /// GetObjectAttributes: size, ETag, storage class, checksums and parts, from the catalog.

@@ -159,6 +159,13 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for WithReque
         Box::pin(async move {
             let mut res = if has_negative_expiry(req.uri()) {
                 error_response(http::StatusCode::FORBIDDEN, "AccessDenied", "Request has expired", &id)
+            } else if let Some(name) = empty_condition(req.headers()) {
+                let message = format!("The {name} header is empty.");
+                error_response(http::StatusCode::BAD_REQUEST, "InvalidArgument", &message, &id)
+            } else if let Some(algorithm) = checksum::unverified_algorithm(req.headers()) {
+                let message =
+                    format!("The {algorithm} checksum is not supported; use CRC32, CRC32C, CRC64NVME, SHA1 or SHA256.");
+                error_response(http::StatusCode::NOT_IMPLEMENTED, "NotImplemented", &message, &id)
             } else if let Some(check) = check {
                 match verified_whole(req, check, max_body).await {
                     Ok(req) => inner.call(req).await?,
@@ -226,6 +233,34 @@ async fn verified_whole(
     })?;
     check.verify(&bytes, &parts.headers)?;
     Ok(http::Request::from_parts(parts, s3s::Body::from(bytes)))
+}
+
+/// Headers that state a condition or an integrity value: sent empty, they say nothing a
+/// request could be checked against, and taking them as absent would write unconditionally
+/// (an empty `If-None-Match` overwrote); S3 refuses them.
+const NEVER_EMPTY: [&str; 12] = [
+    "if-match",
+    "if-none-match",
+    "if-modified-since",
+    "if-unmodified-since",
+    "content-md5",
+    "x-amz-if-match-size",
+    "x-amz-if-match-last-modified-time",
+    "x-amz-copy-source-if-match",
+    "x-amz-copy-source-if-none-match",
+    "x-amz-copy-source-if-modified-since",
+    "x-amz-copy-source-if-unmodified-since",
+    "x-amz-security-token",
+];
+
+/// The first of [`NEVER_EMPTY`] (or an `x-amz-checksum-*` value) that came empty.
+fn empty_condition(headers: &http::HeaderMap) -> Option<String> {
+    headers
+        .iter()
+        .filter(|(_, v)| v.as_bytes().iter().all(u8::is_ascii_whitespace))
+        .map(|(k, _)| k.as_str())
+        .find(|k| NEVER_EMPTY.contains(k) || (k.starts_with("x-amz-checksum-") && *k != "x-amz-checksum-mode"))
+        .map(str::to_string)
 }
 
 /// Whether a presigned URL's `X-Amz-Expires` is negative. S3 answers such a URL as expired

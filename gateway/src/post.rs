@@ -8,11 +8,18 @@
 //! field, which the credential check does not see, so such a form is refused (fail closed).
 
 use s3s::dto::*;
-use s3s::{S3Request, S3Response, S3Result};
+use s3s::{s3_error, S3Request, S3Response, S3Result};
 
 use crate::ctx::ReqCtx;
 
 pub async fn post_object(cx: &ReqCtx<'_>, req: S3Request<PostObjectInput>) -> S3Result<S3Response<PostObjectOutput>> {
+    // s3s builds the 303 from the redirect after the file is stored: one it cannot build must be
+    // refused before, or the client would get an error for a file that was stored.
+    if let Some(redirect) = &req.input.success_action_redirect {
+        if redirect.chars().any(char::is_control) || url::Url::parse(redirect).is_err() {
+            return Err(s3_error!(InvalidArgument, "success_action_redirect is not a URL."));
+        }
+    }
     let put = req.map_input(put_input);
     let stored = crate::put::put_object(cx, put).await?;
     Ok(stored.map_output(|o| PostObjectOutput {

@@ -91,17 +91,25 @@ def force_trailer_checksums(client) -> list:
 
 
 def raw_trailer_put(
-    user, bucket: str, key: str, data: bytes, trailer: str, value: str | None, announce: str | None = None
+    user,
+    bucket: str,
+    key: str,
+    data: bytes,
+    trailer: str,
+    value: str | None,
+    announce: str | None = None,
+    then: str | None = None,
 ) -> requests.Response:
     """A PutObject with an aws-chunked body and its checksum in the trailer, built by hand
     (so the trailer value can be wrong), signed as botocore signs it. `announce` is the
     x-amz-trailer header when it should differ from the trailer sent; a `value` of None sends
-    no trailer at all."""
+    no trailer at all; `then` sends the same trailer a second time with that value."""
     from botocore.auth import S3SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
 
     trailing = f"{trailer}:{value}\r\n" if value is not None else ""
+    trailing += f"{trailer}:{then}\r\n" if then is not None else ""
     body = f"{len(data):x}\r\n".encode() + data + b"\r\n0\r\n" + f"{trailing}\r\n".encode()
     trailer = announce or trailer
     url = f"{user.server.gateway}/{bucket}/{key}"

@@ -297,6 +297,8 @@ def test_upload_part_copy_ranges_of_every_size(s3, bucket, sized_objects):
                             copy(size, spec)
                         assert http_status(info.value) == 416, (spec, size, info.value.response)
                         assert error_code(info.value) == "InvalidRange", (spec, size)
+                        headers = info.value.response["ResponseMetadata"]["HTTPHeaders"]
+                        assert headers.get("content-range") == f"bytes */{size}", (spec, size, headers)
             # A copy source range names both ends: other forms are malformed.
             for spec in ["bytes=-1", "bytes=0-", "bytes=1-0"]:
                 with pytest.raises(ClientError) as info:
@@ -465,3 +467,47 @@ def test_a_public_bucket_is_refused_like_a_public_object(s3, acl):
     with pytest.raises(ClientError) as info:
         s3.put_object(Bucket="files", Key="public", Body=b"x", ACL=acl)
     assert error_code(info.value) == "NotImplemented", info.value.response
+
+
+def test_a_trailer_sent_twice_stores_nothing(user, s3, bucket):
+    data = b"the right value first"
+    r = raw_trailer_put(user, bucket, "t3", data, "x-amz-checksum-crc32", crc32_b64(data), then="AAAAAA==")
+    assert r.status_code == 400, r.text
+    assert ET.fromstring(r.content).findtext("Code") == "MalformedTrailerError", r.text
+    assert_missing(s3, bucket, "t3")
+
+
+@pytest.mark.parametrize("algorithm", ["sha512", "md5", "xxhash64"])
+def test_checksums_tiergate_does_not_verify_are_refused_not_ignored(user, s3, bucket, algorithm):
+    s3.put_object(Bucket=bucket, Key="kept", Body=b"kept")
+    r = signed_request(user, "PUT", f"/{bucket}/unverified", b"body", {f"x-amz-checksum-{algorithm}": "AAAA"})
+    assert r.status_code == 501 and ET.fromstring(r.content).findtext("Code") == "NotImplemented", r.text
+    assert_missing(s3, bucket, "unverified")
+    r = signed_request(user, "POST", f"/{bucket}?delete", delete_body("kept"), {f"x-amz-checksum-{algorithm}": "AAAA"})
+    assert r.status_code == 501, r.text
+    assert s3.get_object(Bucket=bucket, Key="kept")["Body"].read() == b"kept"
+
+
+@pytest.mark.parametrize("header", ["If-None-Match", "If-Match", "Content-MD5", "x-amz-if-match-size"])
+def test_an_empty_condition_or_digest_is_refused(user, s3, bucket, header):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"first")
+    method = "DELETE" if header == "x-amz-if-match-size" else "PUT"
+    r = signed_request(user, method, f"/{bucket}/k", b"" if method == "DELETE" else b"second", {header: ""})
+    assert r.status_code == 400, (header, r.status_code, r.text)
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"first"
+
+
+def test_part_number_and_range_together_are_refused_and_a_part_head_is_partial(s3, bucket):
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="parts")["UploadId"]
+    first, second = b"a" * (5 * 1024 * 1024), b"b" * 10
+    parts = [
+        {"PartNumber": n, "ETag": s3.upload_part(Bucket=bucket, Key="parts", UploadId=upload_id, PartNumber=n, Body=b)["ETag"]}
+        for n, b in [(1, first), (2, second)]
+    ]
+    s3.complete_multipart_upload(Bucket=bucket, Key="parts", UploadId=upload_id, MultipartUpload={"Parts": parts})
+    with pytest.raises(ClientError) as info:
+        s3.get_object(Bucket=bucket, Key="parts", PartNumber=2, Range="bytes=0-9")
+    assert http_status(info.value) == 400 and error_code(info.value) == "InvalidRequest", info.value.response
+    head = s3.head_object(Bucket=bucket, Key="parts", PartNumber=2)
+    assert head["ResponseMetadata"]["HTTPStatusCode"] == 206
+    assert head["ContentLength"] == 10 and head["ContentRange"] == f"bytes {len(first)}-{len(first) + 9}/{len(first) + 10}"

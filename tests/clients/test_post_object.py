@@ -132,3 +132,16 @@ def test_a_sigv2_form_is_refused_by_default(user, s3, bucket):
     r = requests.post(f"{user.server.gateway}/{bucket}", data=fields, files={"file": ("f", b"x")}, timeout=HTTP_TIMEOUT_S)
     assert r.status_code == 403, r.text
     assert_missing(s3, bucket, "v2")
+
+
+def test_a_redirect_that_is_no_url_is_refused_before_the_file_is_stored(s3, bucket):
+    form = s3.generate_presigned_post(
+        bucket,
+        "badredirect",
+        Fields={"success_action_redirect": "not a url"},
+        Conditions=[{"success_action_redirect": "not a url"}],
+        ExpiresIn=300,
+    )
+    r = post(form, b"x")
+    assert r.status_code == 400, r.text
+    assert_missing(s3, bucket, "badredirect")

@@ -45,10 +45,12 @@ describe('buildSnippets', () => {
     });
     const byId = Object.fromEntries(snippets.map((s) => [s.id, s.code]));
     expect(byId['aws-cli']).toContain('aws configure set s3.addressing_style path --profile tiergate');
+    // aws-cli v1 and boto3 presign with SigV2 unless told, which the gateway refuses.
+    expect(byId['aws-cli']).toContain('aws configure set s3.signature_version s3v4 --profile tiergate');
     expect(byId['aws-cli']).toContain('--endpoint-url http://127.0.0.1:9080 s3 ls s3://files/');
     expect(byId.rclone).toContain('force_path_style = true');
     expect(byId.rclone).toContain('endpoint = http://127.0.0.1:9080\n');
-    expect(byId.boto3).toContain('config=Config(s3={"addressing_style": "path"})');
+    expect(byId.boto3).toContain('config=Config(signature_version="s3v4", s3={"addressing_style": "path"})');
     expect(byId.boto3).toContain('aws_secret_access_key="SECRET"');
   });
 });
