@@ -157,7 +157,9 @@ async fn missing_expired_tampered_and_unsigned_tokens_are_401() {
 #[tokio::test]
 async fn logins_beyond_the_hashing_slots_wait_or_get_503_with_retry_after() {
     let Some(app) = TestApp::builder()
-        .settings("[auth]\npassword_hash_concurrency = 1\npassword_hash_wait = \"1ms\"\n")
+        .settings(
+            "[auth]\npassword_hash_concurrency = 1\npassword_hash_wait = \"1ms\"\nlogin_failures_per_account = 1000\n",
+        )
         .spawn()
         .await
     else {
