@@ -63,6 +63,10 @@ export async function startTiergate({ binary, webDist, readyTimeoutMs = 60_000 }
       TIERGATE_SERVER__GATEWAY_PUBLIC_URL: gatewayUrl,
       TIERGATE_SERVER__WEB_DIR: webDist,
       TIERGATE_AUTH__ADMINS: `["${ADMIN_EMAIL}"]`,
+      // Every test signs up and logs in from 127.0.0.1; the per-address limits are tested
+      // in tests/api/auth.rs and would refuse the suite itself.
+      TIERGATE_AUTH__SIGNUPS_PER_ADDRESS: '1000000',
+      TIERGATE_AUTH__LOGIN_ATTEMPTS_PER_ADDRESS: '1000000',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
