@@ -1,6 +1,7 @@
 """Passes per feature area of the ceph s3-tests file, for one or more servers side by side.
 
-Usage: python bench/s3tests_areas.py NAME=JUNIT.xml [NAME=JUNIT.xml ...]
+Usage: python bench/s3tests_areas.py NAME=JUNIT.xml[+ISOLATED_DIR] [NAME=... ...]
+(ISOLATED_DIR: the JUnit files of s3tests.sh --isolate; their results replace the first run's.)
 Prints a Markdown table: one row per area (the first pattern below that a test's name matches),
 with passed/run for each server, and a total row. The areas follow the features the suite
 exercises; a name says enough (the JUnit XML keeps no pytest markers).
@@ -8,6 +9,8 @@ exercises; a name says enough (the JUnit XML keeps no pytest markers).
 
 from __future__ import annotations
 
+import glob
+import os
 import re
 import sys
 import xml.etree.ElementTree as ET
@@ -53,9 +56,26 @@ def outcomes(path: str) -> dict[str, bool]:
     return passed
 
 
+def merged(spec: str) -> dict[str, bool]:
+    """A run's outcomes, with the tests re-run in isolation (a directory after '+') replacing
+    the first run's; a test that passed in isolation but left a bucket behind counts as passed."""
+    first, _, isolated = spec.partition("+")
+    result = outcomes(first)
+    if isolated:
+        for path in sorted(glob.glob(os.path.join(isolated, "*.xml"))):
+            for case in ET.parse(path).getroot().iter("testcase"):
+                name = case.get("name", "")
+                failed = case.find("failure") is not None or case.find("skipped") is not None
+                error = case.find("error")
+                teardown_only = error is not None and (error.get("message") or "").startswith("failed on teardown")
+                ok = not failed and (error is None or teardown_only)
+                result[name] = ok
+    return result
+
+
 def main(argv: list[str]) -> None:
     servers = [arg.split("=", 1) for arg in argv]
-    results = {name: outcomes(path) for name, path in servers}
+    results = {name: merged(spec) for name, spec in servers}
     tests = sorted(set().union(*(r.keys() for r in results.values())))
     rows: dict[str, dict[str, list[int]]] = {}
     for test in tests:
