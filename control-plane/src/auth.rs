@@ -136,7 +136,17 @@ pub async fn login(
             .await?;
         counted.map_err(|wait| too_many("too many failed logins for this account", wait))?;
     }
-    let ok = app.core.identity.verify_password(body.password, user.as_ref().map(|u| u.password_hash.clone())).await?;
+    let checked =
+        app.core.identity.verify_password(body.password, user.as_ref().map(|u| u.password_hash.clone())).await;
+    let ok = match checked {
+        Ok(ok) => ok,
+        Err(e) => {
+            if let Some(user) = &user {
+                app.core.catalog.uncount_login_attempt(user.id).await?;
+            }
+            return Err(e.into());
+        }
+    };
     let user = user.filter(|_| ok).ok_or_else(wrong)?;
     app.core.catalog.clear_login_failures(user.id).await?;
     let (token, _) = app.core.identity.issue_token(user.id, &user.email).map_err(ApiError::internal)?;

@@ -61,6 +61,11 @@ pub struct ServerSettings {
     /// The largest XML (or form) body the gateway reads whole, in bytes: DeleteObjects,
     /// CompleteMultipartUpload, STS forms… A larger one is refused before it is read.
     pub max_xml_body_bytes: usize,
+    /// How long a client has to send a request's headers (and, between requests, to start the
+    /// next one) and the whole of a body the gateway reads whole; then the connection closes.
+    pub request_read_timeout: Duration,
+    /// Connections the S3 gateway serves at once; one more is closed as soon as it is accepted.
+    pub max_connections: usize,
     pub cors_origins: Vec<String>,
     pub log_format: LogFormat,
     pub log_level: String,
@@ -238,6 +243,10 @@ struct RawServer {
     allow_sigv2_post: bool,
     #[serde(default = "default_max_xml_body_bytes")]
     max_xml_body_bytes: usize,
+    #[serde(with = "humantime_serde", default = "default_request_read_timeout")]
+    request_read_timeout: Duration,
+    #[serde(default = "default_max_connections")]
+    max_connections: usize,
     #[serde(default)]
     cors_origins: Vec<String>,
     log_format: String,
@@ -326,6 +335,14 @@ fn default_login_attempts_per_address() -> u32 {
 
 fn default_signups_per_address() -> u32 {
     20
+}
+
+fn default_request_read_timeout() -> Duration {
+    Duration::from_secs(30)
+}
+
+fn default_max_connections() -> usize {
+    4096
 }
 
 fn default_max_xml_body_bytes() -> usize {
@@ -467,6 +484,12 @@ impl Settings {
         if raw.auth.login_failure_window.is_zero() {
             return Err(invalid("auth.login_failure_window", "must be longer than zero"));
         }
+        if raw.server.request_read_timeout.is_zero() {
+            return Err(invalid("server.request_read_timeout", "must be longer than zero"));
+        }
+        if raw.server.max_connections == 0 {
+            return Err(invalid("server.max_connections", "must be at least 1"));
+        }
         if raw.server.max_xml_body_bytes < 64 * 1024 {
             return Err(invalid("server.max_xml_body_bytes", "must be at least 65536 (a DeleteObjects of 1000 keys)"));
         }
@@ -484,6 +507,8 @@ impl Settings {
                 },
                 allow_sigv2_post: raw.server.allow_sigv2_post,
                 max_xml_body_bytes: raw.server.max_xml_body_bytes,
+                request_read_timeout: raw.server.request_read_timeout,
+                max_connections: raw.server.max_connections,
                 cors_origins: raw.server.cors_origins,
                 log_format,
                 log_level: raw.server.log_level,

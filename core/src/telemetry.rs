@@ -31,14 +31,18 @@ pub fn init(server: &ServerSettings) {
 /// instrumented `prepare`). The gateway logs each answered request itself, INFO when refused
 /// and WARN when failed, with the error code, so those echoes are dropped: every `s3s::ops`
 /// event that carries an `err` or an `error`, and the `s3s::service` event that echoes each 5xx
-/// answer (`resp`; a 501 NotImplemented is one). An `s3s::service` event with an `err` (no
-/// answer could be made at all) stays.
+/// answer (`resp`; a 501 NotImplemented is one), and `s3s::http::de`'s echo of a malformed XML
+/// body (`bytes`: the body itself). An `s3s::service` event with an `err` (no answer could be
+/// made at all) stays.
 fn echoes_an_answered_error(meta: &Metadata<'_>) -> bool {
     let fields = meta.fields();
     meta.is_event()
         && match meta.target() {
             "s3s::ops" => fields.field("err").is_some() || fields.field("error").is_some(),
             "s3s::service" => fields.field("resp").is_some(),
+            // "malformed xml body" with the whole body in it: up to server.max_xml_body_bytes of
+            // a client's bytes in one ERROR line (the answer, MalformedXML, is logged as usual).
+            "s3s::http::de" => fields.field("bytes").is_some(),
             _ => false,
         }
 }
@@ -70,6 +74,7 @@ mod tests {
             tracing::error!(target: "s3s::ops", error = "SignatureDoesNotMatch");
             tracing::debug!(target: "s3s::ops", op = "GetObject", "resolved route");
             tracing::error!(target: "s3s::service", resp = "501 Not Implemented", "");
+            tracing::error!(target: "s3s::http::de", bytes = "<Delete>…", "malformed xml body");
             tracing::error!(target: "s3s::service", err = "connection reset", "");
             tracing::error!(target: "s3s::service", "a 500");
             tracing::info!(target: "tiergate_gateway", op = "GetObject", code = "NoSuchKey", "S3 request refused");

@@ -94,6 +94,8 @@ pub fn service(core: Core) -> Result<S3Service, String> {
     let mut config = s3s::config::S3Config::default();
     config.enable_sig_v2 = core.settings.server.allow_sigv2_post;
     config.xml_max_body_size = core.settings.server.max_xml_body_bytes;
+    // A form upload's fields (all but the file) are held before its signature is checked.
+    config.form_max_fields_size = core.settings.server.max_xml_body_bytes;
     builder.set_config(Arc::new(s3s::config::StaticConfigProvider::new(Arc::new(config))));
     builder.set_auth(auth::DerivedKeyAuth::new(core.clone()));
     builder.set_access(auth::DerivedKeyAuth::new(core.clone()));
@@ -132,11 +134,25 @@ pub(crate) struct WithRequestId {
     domain: Option<Arc<str>>,
     /// `server.max_xml_body_bytes`.
     max_body: usize,
+    /// `server.request_read_timeout`: the time a body read whole may take to arrive.
+    read_timeout: std::time::Duration,
+    /// KiB of request bodies held here at once, across all connections (bodies are read before
+    /// their signature is checked, so this bounds what anyone on the network can make us hold).
+    buffered: Arc<tokio::sync::Semaphore>,
 }
+
+/// Request bodies held for checking at once, in multiples of `server.max_xml_body_bytes`.
+const BUFFERED_BODIES: usize = 4;
 
 impl WithRequestId {
     pub(crate) fn new(inner: S3Service, server: &ServerSettings) -> Self {
-        Self { inner, domain: server.gateway_domain.as_deref().map(Arc::from), max_body: server.max_xml_body_bytes }
+        Self {
+            inner,
+            domain: server.gateway_domain.as_deref().map(Arc::from),
+            max_body: server.max_xml_body_bytes,
+            read_timeout: server.request_read_timeout,
+            buffered: Arc::new(tokio::sync::Semaphore::new(BUFFERED_BODIES * server.max_xml_body_bytes.div_ceil(1024))),
+        }
     }
 }
 
@@ -155,7 +171,8 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for WithReque
         let inner = self.inner.clone();
         let check = checksum::WholeBodyCheck::of(req.method(), req.uri(), req.headers(), self.domain.as_deref());
         let is_head = req.method() == http::Method::HEAD;
-        let max_body = self.max_body;
+        let limits =
+            WholeBodyLimits { max: self.max_body, timeout: self.read_timeout, buffered: self.buffered.clone() };
         Box::pin(async move {
             let mut res = if has_negative_expiry(req.uri()) {
                 error_response(http::StatusCode::FORBIDDEN, "AccessDenied", "Request has expired", &id)
@@ -167,7 +184,7 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for WithReque
                     format!("The {algorithm} checksum is not supported; use CRC32, CRC32C, CRC64NVME, SHA1 or SHA256.");
                 error_response(http::StatusCode::NOT_IMPLEMENTED, "NotImplemented", &message, &id)
             } else if let Some(check) = check {
-                match verified_whole(req, check, max_body).await {
+                match verified_whole(req, check, &limits).await {
                     Ok(req) => inner.call(req).await?,
                     Err(e) => {
                         let status = e.status_code().unwrap_or(http::StatusCode::BAD_REQUEST);
@@ -201,36 +218,58 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for WithReque
     }
 }
 
+/// How a body read whole is bounded: its size, the time it may take to arrive, and the KiB
+/// that all such bodies may hold at once.
+struct WholeBodyLimits {
+    max: usize,
+    timeout: std::time::Duration,
+    buffered: Arc<tokio::sync::Semaphore>,
+}
+
 /// A body that s3s reads whole (an XML body, an STS form) is refused with
-/// `400 MaxMessageLengthExceeded` past `max_body` bytes: at once when its Content-Length says
-/// so, without reading it. One that comes with an integrity value, or without a length, is read
-/// here (at most `max_body` bytes) and checked against its Content-MD5 and `x-amz-checksum-*`;
-/// the request goes on with the body in memory. Anything else goes on untouched, and s3s reads
-/// it with the same limit.
+/// `400 MaxMessageLengthExceeded` past `server.max_xml_body_bytes`, at once from its
+/// Content-Length, without reading it. One within the limit is read here, in at most
+/// `server.request_read_timeout` (else `400 RequestTimeout`), while the bodies held at once stay
+/// within their budget (else `503 SlowDown`); one cut short is `400 IncompleteBody`. It is then
+/// checked against its Content-MD5 and `x-amz-checksum-*`, and the request goes on with the
+/// body in memory. A body without a Content-Length goes on untouched: s3s refuses it
+/// (`MissingContentLength`) or reads it as aws-chunked, within the same limit.
 async fn verified_whole(
     req: http::Request<s3s::Body>,
     check: checksum::WholeBodyCheck,
-    max_body: usize,
+    limits: &WholeBodyLimits,
 ) -> s3s::S3Result<http::Request<s3s::Body>> {
-    let too_big = || s3s::s3_error!(MaxMessageLengthExceeded, "The request body is larger than {max_body} bytes.");
-    let length = req
-        .headers()
-        .get(http::header::CONTENT_LENGTH)
-        .map(|v| v.to_str().ok().and_then(|v| v.trim().parse::<u64>().ok()));
-    match length {
-        Some(None) => return Err(s3s::s3_error!(InvalidArgument, "The Content-Length is not a number.")),
-        Some(Some(n)) if n > max_body as u64 => return Err(too_big()),
-        Some(Some(_)) if check == checksum::WholeBodyCheck::SizeOnly => return Ok(req),
-        _ => {}
+    let max = limits.max;
+    let too_big = || s3s::s3_error!(MaxMessageLengthExceeded, "The request body is larger than {max} bytes.");
+    let length = match req.headers().get(http::header::CONTENT_LENGTH) {
+        None => return Ok(req),
+        Some(v) => v.to_str().ok().and_then(|v| v.trim().parse::<u64>().ok()),
+    };
+    let length = length.ok_or_else(|| s3s::s3_error!(InvalidArgument, "The Content-Length is not a number."))?;
+    if length > max as u64 {
+        return Err(too_big());
     }
+    let kib = u32::try_from(length.div_ceil(1024)).unwrap_or(u32::MAX);
+    let _held = limits.buffered.clone().try_acquire_many_owned(kib).map_err(|_| {
+        s3s::s3_error!(SlowDown, "Too many large request bodies are being received at once; please retry.")
+    })?;
     let (parts, mut body) = req.into_parts();
-    let bytes = body.store_all_limited(max_body).await.map_err(|e| {
+    let read = tokio::time::timeout(limits.timeout, body.store_all_limited(max)).await.map_err(|_| {
+        s3s::s3_error!(
+            RequestTimeout,
+            "Your socket connection to the server was not read from or written to within the timeout period."
+        )
+    })?;
+    let bytes = read.map_err(|e| {
         if e.is::<s3s::BodySizeLimitExceeded>() || e.is::<http_body_util::LengthLimitError>() {
             too_big()
         } else {
             s3s::s3_error!(IncompleteBody, "The request body ended before it was complete.")
         }
     })?;
+    if bytes.len() as u64 != length {
+        return Err(s3s::s3_error!(IncompleteBody, "The request body ended before it was complete."));
+    }
     check.verify(&bytes, &parts.headers)?;
     Ok(http::Request::from_parts(parts, s3s::Body::from(bytes)))
 }

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder as ConnBuilder;
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use tiergate_core::Core;
@@ -29,8 +29,12 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let count = core.settings.server.gateway_threads;
+    let max_connections = core.settings.server.max_connections;
+    let read_timeout = core.settings.server.request_read_timeout;
     let service = WithRequestId::new(service(core.clone()).map_err(std::io::Error::other)?, &core.settings.server);
-    let threads = (0..count).map(|i| ServingThread::start(i, service.clone())).collect::<std::io::Result<Vec<_>>>()?;
+    let threads = (0..count)
+        .map(|i| ServingThread::start(i, service.clone(), read_timeout))
+        .collect::<std::io::Result<Vec<_>>>()?;
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -45,6 +49,12 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        let open: usize = threads.iter().map(|t| t.connections.load(Ordering::Relaxed)).sum();
+        if open >= max_connections {
+            // Closed at once: a client past the limit costs a socket for no longer than this.
+            tracing::debug!(open, max_connections, "connection refused: server.max_connections reached");
+            continue;
+        }
         let _ = socket.set_nodelay(true);
         let socket = match socket.into_std() {
             Ok(s) => s,
@@ -84,7 +94,7 @@ struct ServingThread {
 }
 
 impl ServingThread {
-    fn start(index: usize, service: WithRequestId) -> std::io::Result<Self> {
+    fn start(index: usize, service: WithRequestId, read_timeout: Duration) -> std::io::Result<Self> {
         let (inbox, mut handovers) = mpsc::unbounded_channel::<Handover>();
         let (done, stopped) = oneshot::channel();
         let connections = Arc::new(AtomicUsize::new(0));
@@ -93,7 +103,11 @@ impl ServingThread {
         std::thread::Builder::new().name(format!("tiergate-s3-{index}")).spawn(move || {
             tiergate_core::storage::pool_tier_connections_per_thread();
             runtime.block_on(async move {
-                let http = ConnBuilder::new(TokioExecutor::new());
+                let mut http = ConnBuilder::new(TokioExecutor::new());
+                // A client that does not send its headers in time (or, between requests, start
+                // the next one) loses the connection: an idle or half-sent socket is not kept.
+                http.http1().timer(TokioTimer::new()).header_read_timeout(read_timeout);
+                http.http2().timer(TokioTimer::new()).keep_alive_interval(Some(read_timeout));
                 while let Some(Handover { socket, watcher }) = handovers.recv().await {
                     let socket = match tokio::net::TcpStream::from_std(socket) {
                         Ok(s) => s,
@@ -103,11 +117,17 @@ impl ServingThread {
                             continue;
                         }
                     };
-                    let conn = watcher.watch(http.serve_connection(TokioIo::new(socket), service.clone()).into_owned());
-                    let count = count.clone();
+                    let (http, service, count) = (http.clone(), service.clone(), count.clone());
                     tokio::spawn(async move {
-                        if let Err(e) = conn.await {
-                            tracing::debug!(error = %e, "connection ended with an error");
+                        // The first bytes tell hyper which HTTP it is, and its header timeout
+                        // starts only after them: a client that sends nothing is closed here.
+                        if tokio::time::timeout(read_timeout, socket.readable()).await.is_err() {
+                            tracing::debug!("connection closed: nothing sent within server.request_read_timeout");
+                        } else {
+                            let conn = watcher.watch(http.serve_connection(TokioIo::new(socket), service).into_owned());
+                            if let Err(e) = conn.await {
+                                tracing::debug!(error = %e, "connection ended with an error");
+                            }
                         }
                         count.fetch_sub(1, Ordering::Relaxed);
                     });

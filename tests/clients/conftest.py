@@ -292,7 +292,7 @@ def with_db(url: str, db: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, "/" + db, parts.query, parts.fragment))
 
 
-def start_server(config: str, workdir: Path) -> Server:
+def start_server(config: str, workdir: Path, extra_env: dict | None = None) -> Server:
     binary = tiergate_bin()
     cp_port, gw_port = free_port(), free_port()
     while gw_port == cp_port:
@@ -310,6 +310,7 @@ def start_server(config: str, workdir: Path) -> Server:
         TIERGATE_AUTH__SIGNUPS_PER_ADDRESS="1000000",
         TIERGATE_AUTH__LOGIN_ATTEMPTS_PER_ADDRESS="1000000",
     )
+    env.update(extra_env or {})
     server = Server(
         name=config,
         api=f"http://127.0.0.1:{cp_port}",

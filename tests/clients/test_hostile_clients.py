@@ -4,7 +4,9 @@ may huge XML bodies or metadata."""
 
 from __future__ import annotations
 
+import socket
 import threading
+from urllib.parse import urlsplit
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -92,8 +94,8 @@ RSS_GROWTH_LIMIT_KIB = 16 * 1024
 
 def test_huge_xml_bodies_are_refused_before_they_are_read(server, user, bucket):
     """A 64 MiB DeleteObjects or CompleteMultipartUpload body is a client error (S3's
-    MaxMessageLengthExceeded), refused from its Content-Length or, without one, once
-    server.max_xml_body_bytes have come; the server's memory barely moves."""
+    MaxMessageLengthExceeded), refused from its Content-Length before it is read, and one without
+    a length is refused too; the server's memory barely moves."""
     pid = server.proc.pid
     user.s3().put_object(Bucket=bucket, Key="k", Body=b"kept")
     delete = b"<Delete>" + b"<Object><Key>k</Key></Object>" * (BIG // 29) + b"</Delete>"
@@ -101,11 +103,17 @@ def test_huge_xml_bodies_are_refused_before_they_are_read(server, user, bucket):
     chunks = (b"<Delete>" * 1024 for _ in range(BIG // 8192))
     before = rss_kib(pid)
     Path(f"/proc/{pid}/clear_refs").write_text("5")
-    for path, body in [(f"/{bucket}?delete", delete), (f"/{bucket}/k?uploadId=nope", complete), (f"/{bucket}?delete", chunks)]:
+    cases = [
+        (f"/{bucket}?delete", delete, 400, "MaxMessageLengthExceeded"),
+        (f"/{bucket}/k?uploadId=nope", complete, 400, "MaxMessageLengthExceeded"),
+        # Without a length an XML body is refused before it is read (S3 wants the length too).
+        (f"/{bucket}?delete", chunks, 411, "MissingContentLength"),
+    ]
+    for path, body, status, code in cases:
         headers = {"x-amz-content-sha256": "UNSIGNED-PAYLOAD"}
         r = signed_request(user, "POST", path, b"" if not isinstance(body, bytes) else body, headers, stream=body)
-        assert r.status_code == 400, (path, r.status_code, r.text[:300])
-        assert ET.fromstring(r.content).findtext("Code") == "MaxMessageLengthExceeded", r.text
+        assert r.status_code == status, (path, r.status_code, r.text[:300])
+        assert ET.fromstring(r.content).findtext("Code") == code, r.text
     growth = peak_rss_kib(pid) - before
     assert growth < RSS_GROWTH_LIMIT_KIB, f"the peak RSS grew by {growth} KiB"
     assert user.s3().get_object(Bucket=bucket, Key="k")["Body"].read() == b"kept"
@@ -127,3 +135,76 @@ def test_user_metadata_over_2_kb_is_refused(user, bucket):
             call()
         assert info.value.response["Error"]["Code"] == "MetadataTooLarge", info.value.response
     assert_missing(s3, bucket, "big")
+
+
+@pytest.fixture
+def strict_server(server, tmp_path):
+    """A fresh server with a short read timeout and few connections, to see them enforced."""
+    env = {"TIERGATE_SERVER__REQUEST_READ_TIMEOUT": "2s", "TIERGATE_SERVER__MAX_CONNECTIONS": "8"}
+    fresh = start_server(server.name, tmp_path, extra_env=env)
+    yield fresh
+    stop_server(fresh)
+
+
+def gateway_socket(server) -> socket.socket:
+    host = urlsplit(server.gateway)
+    return socket.create_connection((host.hostname, host.port), timeout=HTTP_TIMEOUT_S)
+
+
+def closed_by_server(sock: socket.socket) -> bool:
+    """Whether the server closes the connection (rather than the wait running out)."""
+    try:
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                return True
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    except socket.timeout:
+        return False
+
+
+def test_idle_and_half_sent_connections_are_closed(strict_server):
+    idle = gateway_socket(strict_server)
+    half = gateway_socket(strict_server)
+    half.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+    assert closed_by_server(idle) and closed_by_server(half)
+
+
+def test_connections_past_the_limit_are_closed_and_the_rest_served(strict_server):
+    held = [gateway_socket(strict_server) for _ in range(8)]
+    extra = gateway_socket(strict_server)
+    assert closed_by_server(extra)
+    for s in held:
+        s.close()
+    user = strict_server.signup_login()
+    assert "files" in [b["Name"] for b in user.s3().list_buckets()["Buckets"]]
+
+
+def test_an_xml_body_cut_short_or_too_slow_is_a_client_error(strict_server):
+    user = strict_server.signup_login()
+    s3 = user.s3()
+    s3.put_object(Bucket="files", Key="kept", Body=b"kept")
+    from botocore.auth import S3SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    req = AWSRequest(
+        method="POST",
+        url=f"{strict_server.gateway}/files?delete",
+        data=b"",
+        headers={"x-amz-content-sha256": "UNSIGNED-PAYLOAD"},
+    )
+    S3SigV4Auth(Credentials(user.access_key_id, user.secret_access_key), "s3", "us-east-1").add_auth(req)
+    head = "".join(f"{k}: {v}\r\n" for k, v in req.prepare().headers.items() if k.lower() != "content-length")
+    for slow in (False, True):
+        sock = gateway_socket(strict_server)
+        sock.sendall(f"POST /files?delete HTTP/1.1\r\nHost: x\r\n{head}Content-Length: 1000\r\n\r\n".encode())
+        sock.sendall(b"<Delete><Object><Key>kept</Key>")
+        if not slow:
+            sock.shutdown(socket.SHUT_WR)  # the body ends 969 bytes early
+        answer = sock.recv(65536).decode(errors="replace")
+        sock.close()
+        want = "RequestTimeout" if slow else "IncompleteBody"
+        assert answer.startswith("HTTP/1.1 400") and f"<Code>{want}</Code>" in answer, (slow, answer[:400])
+    assert s3.get_object(Bucket="files", Key="kept")["Body"].read() == b"kept"

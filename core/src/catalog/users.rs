@@ -101,6 +101,17 @@ impl Catalog {
         Ok(Err(std::time::Duration::from_millis(left as u64)))
     }
 
+    /// Takes back one attempt counted by [`Catalog::count_login_attempt`] whose password was
+    /// never checked (no hashing slot came free in time): a client that was told to retry
+    /// should not lock its own account by doing so.
+    pub async fn uncount_login_attempt(&self, id: UserId) -> Result<(), CatalogError> {
+        sqlx::query("UPDATE users SET failed_logins = failed_logins - 1 WHERE id = $1 AND failed_logins > 0")
+            .bind(id.0)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
     /// Forgets an account's failed logins (its password was just proven).
     pub async fn clear_login_failures(&self, id: UserId) -> Result<(), CatalogError> {
         sqlx::query("UPDATE users SET failed_logins = 0, failed_logins_since = 0 WHERE id = $1 AND failed_logins <> 0")
