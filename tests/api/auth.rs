@@ -256,3 +256,27 @@ async fn signups_and_logins_per_address_are_limited() {
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(res.headers().contains_key("retry-after"));
 }
+
+/// A login that never reached the password check (503 busy) is not counted against the
+/// account: a client that obeys Retry-After during a flood does not lock itself out.
+#[tokio::test]
+async fn logins_refused_as_busy_do_not_count_against_the_account() {
+    let settings =
+        "[auth]\npassword_hash_concurrency = 1\npassword_hash_wait = \"1ms\"\nlogin_failures_per_account = 3\n\
+                    login_attempts_per_address = 100000\n";
+    let Some(app) = TestApp::builder().settings(settings).spawn().await else { return };
+    assert_eq!(app.signup("ivy@example.com", "long enough").await.status(), StatusCode::CREATED);
+    let emails: Vec<String> = (0..200).map(|i| format!("nobody{i}@example.com")).collect();
+    let flood = futures::future::join_all(emails.iter().map(|e| app.login(e, "x")));
+    let victim = async {
+        let mut seen = Vec::new();
+        for _ in 0..8 {
+            seen.push(app.login("ivy@example.com", "long enough").await.status());
+        }
+        seen
+    };
+    let (_, seen) = tokio::join!(flood, victim);
+    assert!(!seen.contains(&StatusCode::TOO_MANY_REQUESTS), "{seen:?}");
+    assert!(seen.iter().all(|s| *s == StatusCode::OK || *s == StatusCode::SERVICE_UNAVAILABLE), "{seen:?}");
+    assert_eq!(app.login("ivy@example.com", "long enough").await.status(), StatusCode::OK);
+}
