@@ -337,6 +337,14 @@ fn default_signups_per_address() -> u32 {
     20
 }
 
+/// `n`, or the number of cores for 0 (at least 1).
+fn one_per_core_if_zero(n: usize) -> usize {
+    match n {
+        0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+        n => n,
+    }
+}
+
 fn default_request_read_timeout() -> Duration {
     Duration::from_secs(30)
 }
@@ -501,10 +509,7 @@ impl Settings {
                 public_url,
                 gateway_public_url,
                 gateway_domain: raw.server.gateway_domain.filter(|d| !d.trim().is_empty()),
-                gateway_threads: match raw.server.gateway_threads {
-                    0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
-                    n => n,
-                },
+                gateway_threads: one_per_core_if_zero(raw.server.gateway_threads),
                 allow_sigv2_post: raw.server.allow_sigv2_post,
                 max_xml_body_bytes: raw.server.max_xml_body_bytes,
                 request_read_timeout: raw.server.request_read_timeout,
@@ -521,10 +526,7 @@ impl Settings {
                 key_secret: raw.auth.key_secret,
                 token_ttl: raw.auth.token_ttl,
                 admins,
-                password_hash_concurrency: match raw.auth.password_hash_concurrency {
-                    0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
-                    n => n,
-                },
+                password_hash_concurrency: one_per_core_if_zero(raw.auth.password_hash_concurrency),
                 password_hash_wait: raw.auth.password_hash_wait,
                 login_failures_per_account: raw.auth.login_failures_per_account,
                 login_failure_window: raw.auth.login_failure_window,

@@ -297,6 +297,14 @@ async fn enqueue_row_keys(
     Ok(())
 }
 
+/// Checks `condition` against a row locked by the caller's statement (which returned its
+/// `etag`, `size` and `created_at`).
+fn check_locked(condition: &WriteCondition, row: &AnyRow) -> Result<(), CatalogError> {
+    let (etag, size, created_at): (String, i64, i64) =
+        (row.try_get("etag")?, row.try_get("size")?, row.try_get("created_at")?);
+    condition.check(Some(CurrentVersion { etag: &etag, size: u64::try_from(size).unwrap_or(0), created_at }))
+}
+
 impl Catalog {
     /// Makes `new` the current version of its key, if `condition` holds against the current
     /// version (checked under the row's lock, so concurrent conditional writes are serialised;
@@ -334,10 +342,7 @@ impl Catalog {
                 // Deleted between the two statements: start over.
                 continue;
             };
-            let (etag, size, created_at): (String, i64, i64) =
-                (old.try_get("etag")?, old.try_get("size")?, old.try_get("created_at")?);
-            let current = CurrentVersion { etag: &etag, size: u64::try_from(size).unwrap_or(0), created_at };
-            if let Err(e) = condition.check(Some(current)) {
+            if let Err(e) = check_locked(condition, &old) {
                 tx.rollback().await?;
                 return Err(e);
             }
@@ -540,10 +545,7 @@ impl Catalog {
                 tx.rollback().await?;
                 return Ok(false);
             };
-            let (etag, size, created_at): (String, i64, i64) =
-                (current.try_get("etag")?, current.try_get("size")?, current.try_get("created_at")?);
-            let current = CurrentVersion { etag: &etag, size: u64::try_from(size).unwrap_or(0), created_at };
-            if let Err(e) = condition.check(Some(current)) {
+            if let Err(e) = check_locked(condition, &current) {
                 tx.rollback().await?;
                 return Err(e);
             }
