@@ -9,7 +9,6 @@ pub mod throttle;
 pub mod tiering;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,6 +16,9 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{header, HeaderName, HeaderValue, Method};
 use axum::routing::{get, post};
 use axum::Router;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder as ConnBuilder;
+use hyper_util::server::graceful::GracefulShutdown;
 use tiergate_core::Core;
 use tokio::net::TcpListener;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -121,12 +123,60 @@ pub fn router(core: Core) -> Router {
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }
 
-/// Serves the control plane on `listener` until `shutdown` completes.
+/// Serves the control plane on `listener` until `shutdown` completes; then requests in flight
+/// finish (30 s at most). A client that sends nothing, or not its headers, within
+/// `server.request_read_timeout` loses the connection, and past `server.max_connections` open
+/// ones a new connection is closed at once (`axum::serve` offers neither, hence this loop).
 pub async fn serve(
     core: Core,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(core).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    let read_timeout = core.settings.server.request_read_timeout;
+    let open = Arc::new(tokio::sync::Semaphore::new(core.settings.server.max_connections));
+    let app = router(core);
+    let mut http = ConnBuilder::new(TokioExecutor::new());
+    http.http1().timer(TokioTimer::new()).header_read_timeout(read_timeout);
+    http.http2().timer(TokioTimer::new()).keep_alive_interval(Some(read_timeout));
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (socket, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Ok(permit) = open.clone().try_acquire_owned() else {
+            tracing::debug!("connection refused: server.max_connections reached");
+            continue;
+        };
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |mut req: axum::http::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            tower::ServiceExt::oneshot(app.clone(), req)
+        });
+        let (http, watcher) = (http.clone(), graceful.watcher());
+        tokio::spawn(async move {
+            let _permit = permit;
+            if !tiergate_core::net::first_bytes_come(&socket, read_timeout).await {
+                return;
+            }
+            let conn = watcher.watch(http.serve_connection_with_upgrades(TokioIo::new(socket), service).into_owned());
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(Duration::from_secs(30)) => tracing::warn!("requests still in flight after 30 s; closing"),
+    }
+    Ok(())
 }

@@ -8,6 +8,7 @@ pub mod gc;
 pub mod identity;
 pub mod metrics;
 pub mod multipart;
+pub mod net;
 pub mod objects;
 pub mod range;
 pub mod settings;

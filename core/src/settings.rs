@@ -64,7 +64,8 @@ pub struct ServerSettings {
     /// How long a client has to send a request's headers (and, between requests, to start the
     /// next one) and the whole of a body the gateway reads whole; then the connection closes.
     pub request_read_timeout: Duration,
-    /// Connections the S3 gateway serves at once; one more is closed as soon as it is accepted.
+    /// Connections each listener (S3 gateway, control plane) serves at once; one more is closed
+    /// as soon as it is accepted.
     pub max_connections: usize,
     pub cors_origins: Vec<String>,
     pub log_format: LogFormat,

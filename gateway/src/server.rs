@@ -121,7 +121,7 @@ impl ServingThread {
                     tokio::spawn(async move {
                         // The first bytes tell hyper which HTTP it is, and its header timeout
                         // starts only after them: a client that sends nothing is closed here.
-                        if tokio::time::timeout(read_timeout, socket.readable()).await.is_err() {
+                        if !tiergate_core::net::first_bytes_come(&socket, read_timeout).await {
                             tracing::debug!("connection closed: nothing sent within server.request_read_timeout");
                         } else {
                             let conn = watcher.watch(http.serve_connection(TokioIo::new(socket), service).into_owned());
