@@ -76,9 +76,10 @@ pub async fn signup(
     addr: ClientAddr,
     JsonBody(body): JsonBody<Credentials>,
 ) -> Result<(StatusCode, Json<SignupResponse>), ApiError> {
-    app.limits.signup(&addr)?;
     let email = Email::parse(&body.email)?;
     let password = Password::parse(body.password)?;
+    // Taken once the input is valid: a typo costs nothing of the address's allowance.
+    app.limits.signup(&addr)?;
     let hash = app.core.identity.hash_password(&password).await?;
     let id = app.core.catalog.create_user(&email, &hash, &app.core.settings.upload.default_bucket).await.map_err(
         |e| match e {

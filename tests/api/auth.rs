@@ -243,6 +243,10 @@ async fn concurrent_guesses_are_counted_before_they_are_checked() {
 async fn signups_and_logins_per_address_are_limited() {
     let settings = "[auth]\nsignups_per_address = 2\nlogin_attempts_per_address = 3\n";
     let Some(app) = TestApp::builder().settings(settings).spawn().await else { return };
+    // Refused input takes nothing of the allowance.
+    for _ in 0..3 {
+        assert_eq!(app.signup("not an e-mail", "long enough").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
     assert_eq!(app.signup("h1@example.com", "long enough").await.status(), StatusCode::CREATED);
     assert_eq!(app.signup("h2@example.com", "long enough").await.status(), StatusCode::CREATED);
     let res = app.signup("h3@example.com", "long enough").await;
