@@ -141,17 +141,7 @@ pub async fn serve(
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        let (socket, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(conn) => conn,
-                Err(e) => {
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
+        let Some((socket, peer)) = tiergate_core::net::accept(&listener, &mut shutdown).await else { break };
         let Ok(permit) = open.clone().try_acquire_owned() else {
             tracing::debug!("connection refused: server.max_connections reached");
             continue;

@@ -38,17 +38,7 @@ pub async fn serve(
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        let (socket, _) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(conn) => conn,
-                Err(e) => {
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
+        let Some((socket, _)) = tiergate_core::net::accept(&listener, &mut shutdown).await else { break };
         let open: usize = threads.iter().map(|t| t.connections.load(Ordering::Relaxed)).sum();
         if open >= max_connections {
             // Closed at once: a client past the limit costs a socket for no longer than this.
