@@ -11,6 +11,17 @@ use crate::error::ResultExt;
 /// The most keys one DeleteObjects request may name.
 const MAX_DELETE_KEYS: usize = 1000;
 
+/// What a conditional delete asks of the current version: an ETag, a size in bytes (a negative
+/// one matches nothing), a last-modified time (whole seconds).
+fn delete_condition(if_match: Option<EtagMatch>, size: Option<i64>, modified: Option<&Timestamp>) -> WriteCondition {
+    WriteCondition {
+        if_match,
+        if_match_size: size.map(|n| u64::try_from(n).unwrap_or(u64::MAX)),
+        if_match_last_modified: modified.map(crate::get::unix),
+        ..Default::default()
+    }
+}
+
 pub async fn delete_object(
     cx: &ReqCtx<'_>,
     req: S3Request<DeleteObjectInput>,
@@ -19,11 +30,11 @@ pub async fn delete_object(
     check_version(input.version_id.as_deref())?;
     let bucket = cx.bucket(&input.bucket).await?;
     let key = object_key(&input.key)?;
-    let condition = WriteCondition {
-        if_match_size: input.if_match_size.map(|n| u64::try_from(n).unwrap_or(u64::MAX)),
-        if_match_last_modified: input.if_match_last_modified_time.as_ref().map(crate::get::unix),
-        ..crate::get::write_condition(input.if_match.as_ref(), None)
-    };
+    let condition = delete_condition(
+        crate::get::write_condition(input.if_match.as_ref(), None).if_match,
+        input.if_match_size,
+        input.if_match_last_modified_time.as_ref(),
+    );
     // Deleting a key that is not there succeeds, as in S3, whatever the condition.
     cx.core
         .catalog
@@ -61,12 +72,11 @@ pub async fn delete_objects(
             continue;
         };
         // Each object may carry its own conditions (AWS's conditional deletes).
-        let condition = WriteCondition {
-            if_match: id.e_tag.as_ref().map(|e| EtagMatch::ETag(e.value().to_string())),
-            if_match_size: id.size.map(|n| u64::try_from(n).unwrap_or(u64::MAX)),
-            if_match_last_modified: id.last_modified_time.as_ref().map(crate::get::unix),
-            ..Default::default()
-        };
+        let condition = delete_condition(
+            id.e_tag.as_ref().map(|e| EtagMatch::ETag(e.value().to_string())),
+            id.size,
+            id.last_modified_time.as_ref(),
+        );
         match cx
             .core
             .catalog

@@ -125,8 +125,11 @@ impl Observed {
 }
 
 /// The S3 service with a request id on every request and answer; a request that no operation
-/// answered is counted and logged here. A body that s3s reads whole (an XML body) and that
-/// comes with a Content-MD5 or `x-amz-checksum-*` is verified here, before any operation runs.
+/// answered is counted and logged here. Before s3s sees a request, this refuses empty condition
+/// headers and checksum algorithms Tiergate does not verify, and reads a body that s3s would read
+/// whole (an XML body) within its size, time and shared-memory bounds, checking its Content-MD5
+/// and `x-amz-checksum-*`. After, it makes a ranged HEAD 206 and a broken POST policy condition
+/// 403, as S3 answers them.
 #[derive(Clone)]
 pub(crate) struct WithRequestId {
     inner: S3Service,
@@ -335,14 +338,18 @@ fn policy_condition_failure(res: &http::Response<s3s::Body>, request_id: &str) -
     })
 }
 
+/// Text made safe to stand inside an XML element or attribute.
+pub(crate) fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&apos;")
+}
+
 /// An S3 error answer made here rather than by an operation.
 fn error_response(status: http::StatusCode, code: &str, message: &str, request_id: &str) -> http::Response<s3s::Body> {
-    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
     let xml = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{}</Code><Message>{}</Message>\
          <RequestId>{request_id}</RequestId></Error>",
-        escape(code),
-        escape(message)
+        xml_escape(code),
+        xml_escape(message)
     );
     let mut res = http::Response::new(s3s::Body::from(xml));
     *res.status_mut() = status;

@@ -39,10 +39,6 @@ fn is_form(headers: &HeaderMap) -> bool {
     headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with(FORM))
 }
 
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&apos;")
-}
-
 fn xml_response(status: StatusCode, xml: String) -> S3Response<Body> {
     let mut res = S3Response::new(Body::from(xml));
     res.status = Some(status);
@@ -58,7 +54,7 @@ fn sts_error(status: StatusCode, code: &str, message: &str) -> S3Response<Body> 
         format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\
              <Error><Type>Sender</Type><Code>{code}</Code><Message>{}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>",
-            xml_escape(message)
+            crate::xml_escape(message)
         ),
     )
 }

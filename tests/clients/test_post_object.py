@@ -29,6 +29,17 @@ def post(presigned: dict, data: bytes, filename: str = "upload.bin", extra: dict
     )
 
 
+def redirect_form(s3, bucket: str, key: str, redirect: str) -> dict:
+    """A form whose policy names `redirect` as its success_action_redirect."""
+    return s3.generate_presigned_post(
+        bucket,
+        key,
+        Fields={"success_action_redirect": redirect},
+        Conditions=[{"success_action_redirect": redirect}],
+        ExpiresIn=300,
+    )
+
+
 def error_of(r: requests.Response) -> str:
     return ET.fromstring(r.content).findtext("Code") or ""
 
@@ -54,14 +65,7 @@ def test_a_form_upload_is_stored_and_answers_as_asked(s3, bucket):
     assert answer.findtext("Key") == "form/created.txt" and answer.findtext("Bucket") == bucket, r.text
     assert s3.head_object(Bucket=bucket, Key="form/created.txt")["ContentType"] == "text/plain"
 
-    form = s3.generate_presigned_post(
-        bucket,
-        "form/redirected.txt",
-        Fields={"success_action_redirect": "https://example.com/done"},
-        Conditions=[{"success_action_redirect": "https://example.com/done"}],
-        ExpiresIn=300,
-    )
-    r = post(form, b"redirected")
+    r = post(redirect_form(s3, bucket, "form/redirected.txt", "https://example.com/done"), b"redirected")
     assert r.status_code == 303, r.text
     assert r.headers["Location"].startswith("https://example.com/done?"), r.headers
     assert "key=form%2Fredirected.txt" in r.headers["Location"]
@@ -135,13 +139,6 @@ def test_a_sigv2_form_is_refused_by_default(user, s3, bucket):
 
 
 def test_a_redirect_that_is_no_url_is_refused_before_the_file_is_stored(s3, bucket):
-    form = s3.generate_presigned_post(
-        bucket,
-        "badredirect",
-        Fields={"success_action_redirect": "not a url"},
-        Conditions=[{"success_action_redirect": "not a url"}],
-        ExpiresIn=300,
-    )
-    r = post(form, b"x")
+    r = post(redirect_form(s3, bucket, "badredirect", "not a url"), b"x")
     assert r.status_code == 400, r.text
     assert_missing(s3, bucket, "badredirect")
