@@ -89,11 +89,16 @@ impl From<InvalidInput> for ApiError {
     }
 }
 
+/// A wait as `Retry-After` gives it: whole seconds, rounded up, at least 1.
+pub fn retry_after_secs(wait: std::time::Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+}
+
 impl From<IdentityError> for ApiError {
     fn from(e: IdentityError) -> Self {
         match e {
             IdentityError::Busy { retry_after } => ApiError {
-                retry_after: Some(retry_after.as_secs().max(1)),
+                retry_after: Some(retry_after_secs(retry_after)),
                 ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", e.to_string())
             },
             other => ApiError::internal(other),

@@ -49,20 +49,8 @@ pub fn router(core: Core) -> Router {
         default.join("index.html").exists().then_some(default)
     });
     let cors_origins = core.settings.server.cors_origins.clone();
-    let limits = Arc::new(throttle::AddressLimits::new(&core.settings.auth));
-    let state = AppState { core, limits: limits.clone() };
-    // Buckets of addresses that are full again are forgotten every minute.
-    let idle = Arc::downgrade(&limits);
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
-        loop {
-            tick.tick().await;
-            match idle.upgrade() {
-                Some(limits) => limits.forget_idle(),
-                None => return,
-            }
-        }
-    });
+    let limits = throttle::AddressLimits::start(&core.settings.auth);
+    let state = AppState { core, limits };
 
     let api = Router::new()
         .route("/auth/signup", post(auth::signup))

@@ -5,6 +5,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
@@ -14,7 +15,7 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use tiergate_core::settings::AuthSettings;
 
-use crate::error::ApiError;
+use crate::error::{retry_after_secs, ApiError};
 
 /// The address a request came from, when the server knows it (it does when it serves with
 /// connect info, as `serve` does; a router driven in-process has none and is not throttled).
@@ -36,12 +37,26 @@ pub struct AddressLimits {
 }
 
 impl AddressLimits {
-    pub fn new(auth: &AuthSettings) -> Self {
+    /// The buckets, and a task that forgets those of addresses that are full again every
+    /// minute (it ends with the last handle to them).
+    pub fn start(auth: &AuthSettings) -> Arc<Self> {
         let n = |v: u32| NonZeroU32::new(v).unwrap_or(NonZeroU32::MIN);
-        Self {
+        let limits = Arc::new(Self {
             logins: RateLimiter::keyed(Quota::per_minute(n(auth.login_attempts_per_address))),
             signups: RateLimiter::keyed(Quota::per_hour(n(auth.signups_per_address))),
-        }
+        });
+        let idle = Arc::downgrade(&limits);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                match idle.upgrade() {
+                    Some(limits) => limits.forget_idle(),
+                    None => return,
+                }
+            }
+        });
+        limits
     }
 
     /// Takes a login attempt from `addr`'s bucket, or refuses it with 429.
@@ -56,7 +71,7 @@ impl AddressLimits {
 
     /// Forgets the buckets of addresses that are full again, so memory follows the addresses
     /// seen lately, not every address ever seen.
-    pub fn forget_idle(&self) {
+    fn forget_idle(&self) {
         self.logins.retain_recent();
         self.signups.retain_recent();
     }
@@ -67,10 +82,9 @@ fn take(limiter: &DefaultKeyedRateLimiter<IpAddr>, addr: &ClientAddr, what: &str
     limiter.check_key(&ip).map_err(|not_until| too_many(what, not_until.wait_time_from(DefaultClock::default().now())))
 }
 
-/// 429 `rate_limited` with `Retry-After` (whole seconds, at least 1).
+/// 429 `rate_limited` with `Retry-After`.
 pub fn too_many(what: &str, wait: Duration) -> ApiError {
-    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    let seconds = seconds.max(1);
+    let seconds = retry_after_secs(wait);
     ApiError {
         retry_after: Some(seconds),
         ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", format!("{what}; retry in {seconds} s"))
