@@ -37,6 +37,18 @@ enum Command {
     },
     /// Apply the catalog migrations and exit.
     Migrate,
+    /// Quotas and usage.
+    Quota {
+        #[command(subcommand)]
+        action: QuotaAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum QuotaAction {
+    /// Recompute every user's usage from the catalog's objects and parts, print what was wrong,
+    /// and drop lapsed reservations. Safe while Tiergate serves.
+    Recount,
 }
 
 #[tokio::main]
@@ -62,6 +74,20 @@ async fn main() -> anyhow::Result<()> {
             run(settings, Parts { control_plane: false, gateway: false, gc: true, scheduler: true }).await
         }
         Command::Tiering { action: Some(TieringAction::RunNow { dry_run }) } => run_now(settings, dry_run).await,
+        Command::Quota { action: QuotaAction::Recount } => {
+            let catalog = tiergate_core::catalog::Catalog::connect(&settings.catalog).await.context("catalog.url")?;
+            catalog.migrate().await?;
+            let fixed = catalog.recount_usage().await?;
+            for (user, was, is) in &fixed {
+                println!(
+                    "user {}: {} bytes / {} objects recorded, {} bytes / {} objects stored (cold: {} bytes / {} objects)",
+                    user.0, was.bytes, was.objects, is.bytes, is.objects, is.cold_bytes, is.cold_objects
+                );
+            }
+            println!("usage recounted: {} user(s) corrected", fixed.len());
+            catalog.close().await;
+            Ok(())
+        }
     }
 }
 

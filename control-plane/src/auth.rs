@@ -3,12 +3,15 @@
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
+use axum::response::Response;
 use axum::Json;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use tiergate_core::catalog::CatalogError;
+use tiergate_core::catalog::{CatalogError, InviteError, UserStatus};
 use tiergate_core::domain::{Email, Password, UserId};
+use tiergate_core::settings::SignupPolicy;
 
+use crate::audit::{noted, AuditNote};
 use crate::error::ApiError;
 use crate::throttle::{too_many, ClientAddr};
 use crate::AppState;
@@ -59,6 +62,9 @@ pub struct Credentials {
     email: String,
     #[serde(default)]
     password: String,
+    /// An invite token (sign-up only; needed when `auth.signup = "invite"`).
+    #[serde(default)]
+    invite: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -68,37 +74,77 @@ pub struct SignupResponse {
     message: &'static str,
 }
 
-/// `POST /api/auth/signup`: 201 with the new user's id; 409 when the e-mail is taken; 429 with
+/// `POST /api/auth/signup` (`{"email", "password", "invite"?}`): 201 with the new user's id;
+/// 409 when the e-mail is taken; 403 `signup_closed` when `auth.signup = "closed"` (admins named
+/// in `auth.admins` may still sign up), 403 `invite_required` / `invite_invalid` when it is
+/// `"invite"` and no good invite is given (an invite is taken whatever the policy); 429 with
 /// `Retry-After` past `auth.signups_per_address` an hour; 503 with `Retry-After` when too many
 /// sign-ups and logins wait to hash a password.
 pub async fn signup(
     State(app): State<AppState>,
     addr: ClientAddr,
     JsonBody(body): JsonBody<Credentials>,
-) -> Result<(StatusCode, Json<SignupResponse>), ApiError> {
+) -> Result<Response, ApiError> {
     let email = Email::parse(&body.email)?;
     let password = Password::parse(body.password)?;
+    let invite = body.invite.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    let named_admin = app.core.identity.is_admin(email.as_str());
+    match (app.core.settings.auth.signup, invite) {
+        (_, _) if named_admin => {}
+        (SignupPolicy::Closed, _) => {
+            return Err(ApiError::new(StatusCode::FORBIDDEN, "signup_closed", "sign-up is closed on this server"));
+        }
+        (SignupPolicy::Invite, None) => {
+            return Err(ApiError {
+                field: Some("invite"),
+                ..ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "invite_required",
+                    "sign-up needs an invite from an administrator",
+                )
+            });
+        }
+        _ => {}
+    }
+    let invite = invite.filter(|_| !named_admin || app.core.settings.auth.signup == SignupPolicy::Open);
+    if let Some(token) = invite {
+        app.core.catalog.check_invite(token, &email).await.map_err(invite_error)?;
+    }
     // Taken once the input is valid: a typo costs nothing of the address's allowance.
     app.limits.signup(&addr)?;
     let hash = app.core.identity.hash_password(&password).await?;
-    let id = app.core.catalog.create_user(&email, &hash, &app.core.settings.upload.default_bucket).await.map_err(
-        |e| match e {
-            CatalogError::Conflict => ApiError {
-                field: Some("email"),
-                ..ApiError::new(StatusCode::CONFLICT, "email_taken", "an account with this e-mail already exists")
-            },
-            other => other.into(),
-        },
-    )?;
+    let bucket = &app.core.settings.upload.default_bucket;
+    let created = match invite {
+        Some(token) => app.core.catalog.create_invited_user(&email, &hash, bucket, token).await,
+        None => app.core.catalog.create_user(&email, &hash, bucket).await.map_err(InviteError::from),
+    };
+    let id = created.map_err(invite_error)?;
+    let note = AuditNote { user_id: Some(id.0), ..Default::default() };
     tracing::info!(user_id = id.0, "user signed up");
-    Ok((
-        StatusCode::CREATED,
-        Json(SignupResponse {
-            user_id: id.0,
-            email: email.to_string(),
-            message: "account created; you can log in now",
-        }),
+    Ok(noted(
+        note,
+        (
+            StatusCode::CREATED,
+            Json(SignupResponse {
+                user_id: id.0,
+                email: email.to_string(),
+                message: "account created; you can log in now",
+            }),
+        ),
     ))
+}
+
+fn invite_error(e: InviteError) -> ApiError {
+    match e {
+        InviteError::Catalog(CatalogError::Conflict) => ApiError {
+            field: Some("email"),
+            ..ApiError::new(StatusCode::CONFLICT, "email_taken", "an account with this e-mail already exists")
+        },
+        InviteError::Catalog(other) => other.into(),
+        e @ (InviteError::Invalid | InviteError::OtherEmail) => {
+            ApiError { field: Some("invite"), ..ApiError::new(StatusCode::FORBIDDEN, "invite_invalid", e.to_string()) }
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -119,13 +165,19 @@ pub async fn login(
     State(app): State<AppState>,
     addr: ClientAddr,
     JsonBody(body): JsonBody<Credentials>,
-) -> Result<Json<LoginResponse>, ApiError> {
+) -> Result<Response, ApiError> {
     app.limits.login(&addr)?;
-    let wrong = || ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "wrong e-mail or password");
     let user = match Email::parse(&body.email) {
         Ok(email) => app.core.catalog.user_by_email(&email).await?,
         Err(_) => None,
     };
+    // Every refusal names the account for the audit log (never in the answer).
+    let named_id = user.as_ref().map(|u| u.id.0);
+    let named = |e: ApiError| ApiError {
+        note: named_id.map(|id| Box::new(AuditNote { user_id: Some(id), ..Default::default() })),
+        ..e
+    };
+    let wrong = || named(ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "wrong e-mail or password"));
     if let Some(user) = &user {
         // Counted before the password is checked, so that concurrent guesses cannot pass the
         // limit together; a proven password clears the count.
@@ -135,7 +187,7 @@ pub async fn login(
             .catalog
             .count_login_attempt(user.id, auth.login_failures_per_account, auth.login_failure_window)
             .await?;
-        counted.map_err(|wait| too_many("too many failed logins for this account", wait))?;
+        counted.map_err(|wait| named(too_many("too many failed logins for this account", wait)))?;
     }
     let checked =
         app.core.identity.verify_password(body.password, user.as_ref().map(|u| u.password_hash.clone())).await;
@@ -149,17 +201,25 @@ pub async fn login(
         }
     };
     let user = user.filter(|_| ok).ok_or_else(wrong)?;
-    app.core.catalog.clear_login_failures(user.id).await?;
+    // Told only to whoever proved the password.
+    if app.core.catalog.user_status(user.id).await? != UserStatus::Active {
+        return Err(named(account_disabled()));
+    }
+    app.core.catalog.record_login(user.id).await?;
     let (token, _) = app.core.identity.issue_token(user.id, &user.email).map_err(ApiError::internal)?;
     tracing::info!(user_id = user.id.0, "user logged in");
-    Ok(Json(LoginResponse {
-        access_token: token,
-        token_type: "bearer",
-        expires_in: app.core.identity.token_ttl().as_secs(),
-        user_id: user.id.0,
-        is_admin: app.core.identity.is_admin(&user.email),
-        email: user.email,
-    }))
+    let note = AuditNote { user_id: Some(user.id.0), ..Default::default() };
+    Ok(noted(
+        note,
+        Json(LoginResponse {
+            access_token: token,
+            token_type: "bearer",
+            expires_in: app.core.identity.token_ttl().as_secs(),
+            user_id: user.id.0,
+            is_admin: app.core.identity.is_admin(&user.email) || app.core.catalog.is_granted_admin(user.id).await?,
+            email: user.email,
+        }),
+    ))
 }
 
 /// The caller, proven by a valid `Authorization: Bearer` login token.
@@ -189,16 +249,54 @@ impl FromRequestParts<AppState> for AuthUser {
             .identity
             .verify_token(token)
             .map_err(|_| ApiError::unauthorized("the token is invalid or has expired; log in again"))?;
+        // A disabled or deleted account's tokens stop working at once.
+        match app.core.catalog.user_status(verified.user).await? {
+            UserStatus::Active => {}
+            UserStatus::Disabled => return Err(account_disabled()),
+            UserStatus::Gone => return Err(ApiError::unauthorized("the account no longer exists")),
+        }
         Ok(AuthUser { id: verified.user, email: verified.email, expires_at: verified.expires_at })
     }
 }
 
+fn account_disabled() -> ApiError {
+    ApiError::new(StatusCode::FORBIDDEN, "account_disabled", "this account is disabled; ask an administrator")
+}
+
+/// Whether the user is an admin: named in `auth.admins`, or made one through the admin API.
+pub async fn is_admin(app: &AppState, user: &AuthUser) -> Result<bool, ApiError> {
+    Ok(app.core.identity.is_admin(&user.email) || app.core.catalog.is_granted_admin(user.id).await?)
+}
+
+/// The caller, proven to be an admin; 403 `forbidden` for anyone else.
+#[derive(Debug, Clone)]
+pub struct Admin(pub AuthUser);
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
+        let user = AuthUser::from_request_parts(parts, app).await?;
+        if is_admin(app, &user).await? {
+            Ok(Admin(user))
+        } else {
+            Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "only administrators may do this"))
+        }
+    }
+}
+
 /// `GET /api/auth/me`: who the token belongs to.
-pub async fn me(State(app): State<AppState>, user: AuthUser) -> Json<serde_json::Value> {
-    Json(serde_json::json!({
+pub async fn me(State(app): State<AppState>, user: AuthUser) -> Result<Json<serde_json::Value>, ApiError> {
+    Ok(Json(serde_json::json!({
         "user_id": user.id.0,
         "email": user.email,
-        "is_admin": app.core.identity.is_admin(&user.email),
+        "is_admin": is_admin(&app, &user).await?,
         "expires_at": user.expires_at,
-    }))
+    })))
+}
+
+/// `GET /api/auth/signup-policy` (no login): `{"signup": "open" | "invite" | "closed"}`, so the
+/// sign-up page knows whether to ask for an invite.
+pub async fn signup_policy(State(app): State<AppState>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "signup": app.core.settings.auth.signup }))
 }

@@ -92,7 +92,7 @@ pub async fn create_key(
     State(app): State<AppState>,
     user: AuthUser,
     body: axum::body::Bytes,
-) -> Result<(StatusCode, Json<KeyView>), ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     // The body is optional: `POST /api/keys` with nothing makes an undescribed key.
     let new: NewKey = if body.iter().all(u8::is_ascii_whitespace) {
         NewKey::default()
@@ -118,7 +118,8 @@ pub async fn create_key(
     let (row, key) = app.core.catalog.create_access_key(user.id, new.description.as_deref(), expires_at).await?;
     let secret = app.core.identity.derived_secret(&key.access_key_id);
     tracing::info!(user_id = user.id.0, key_id = row.id, "access key created");
-    Ok((StatusCode::CREATED, Json(KeyView::new(&row, Some(secret)))))
+    let note = crate::audit::AuditNote { access_key_id: Some(row.access_key_id.clone()), ..Default::default() };
+    Ok(crate::audit::noted(note, (StatusCode::CREATED, Json(KeyView::new(&row, Some(secret))))))
 }
 
 #[derive(Serialize)]

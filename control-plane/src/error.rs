@@ -3,7 +3,7 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use tiergate_core::catalog::CatalogError;
+use tiergate_core::catalog::{CatalogError, QuotaLimit};
 use tiergate_core::domain::InvalidInput;
 use tiergate_core::identity::IdentityError;
 use tiergate_core::objects::{ReadError, WriteError};
@@ -20,11 +20,13 @@ pub struct ApiError {
     pub close: bool,
     /// Seconds after which a retry may succeed, sent as `Retry-After`.
     pub retry_after: Option<u64>,
+    /// What the audit log should know of the request (e.g. the account a failed login named).
+    pub note: Option<Box<crate::audit::AuditNote>>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), field: None, close: false, retry_after: None }
+        Self { status, code, message: message.into(), field: None, close: false, retry_after: None, note: None }
     }
 
     pub fn unauthorized(message: impl Into<String>) -> Self {
@@ -55,6 +57,20 @@ impl ApiError {
         )
     }
 
+    /// 413 `quota_exceeded`: the upload would pass the user's quota (named in the message).
+    pub fn quota_exceeded(limit: QuotaLimit) -> Self {
+        let which = match limit {
+            QuotaLimit::Bytes(_) => "bytes",
+            QuotaLimit::Objects(_) => "objects",
+        };
+        tiergate_core::metrics::metrics().quota_refusals.with_label_values(&[which]).inc();
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "quota_exceeded",
+            format!("the upload would pass your storage quota: {limit}; delete files, or ask an admin for more"),
+        )
+    }
+
     pub fn internal(error: impl std::fmt::Display) -> Self {
         tracing::error!(error = %error, "internal error");
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
@@ -78,6 +94,10 @@ impl IntoResponse for ApiError {
         }
         if let Some(seconds) = self.retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response.extensions_mut().insert(crate::audit::ErrorCode(self.code));
+        if let Some(note) = self.note {
+            response.extensions_mut().insert(*note);
         }
         response
     }
@@ -117,6 +137,7 @@ impl From<CatalogError> for ApiError {
                     "the catalog is unavailable; try again later",
                 )
             }
+            CatalogError::QuotaExceeded(limit) => ApiError::quota_exceeded(limit),
             other => ApiError::internal(other),
         }
     }
@@ -158,6 +179,8 @@ impl From<WriteError> for ApiError {
             WriteError::IncompleteBody { .. } | WriteError::Body(_) => {
                 ApiError::new(StatusCode::BAD_REQUEST, "incomplete_body", "the upload was cut short")
             }
+            WriteError::QuotaExceeded(limit) => ApiError::quota_exceeded(limit),
+            WriteError::NoSuchUpload => ApiError::not_found("multipart upload"),
             WriteError::Storage(s) => s.into(),
             WriteError::Catalog(c) => c.into(),
         }

@@ -192,7 +192,13 @@ pub async fn upload(State(app): State<AppState>, user: AuthUser, request: Reques
         stored.ok_or_else(|| ApiError::invalid("file", "is required: send one multipart field named 'file'"))?;
     tracing::info!(user_id = user.id.0, file_id = object.id, bytes = object.size, "file uploaded");
     let view = FileView::new(&app, &object);
-    let mut response = (StatusCode::CREATED, Json(view)).into_response();
+    let note = crate::audit::AuditNote {
+        bucket: Some(object.bucket.clone()),
+        key: Some(object.key.clone()),
+        bytes: Some(object.size),
+        ..Default::default()
+    };
+    let mut response = crate::audit::noted(note, (StatusCode::CREATED, Json(view)));
     if let Ok(location) = HeaderValue::from_str(&format!("/api/files/{}", object.id)) {
         response.headers_mut().insert(header::LOCATION, location);
     }
@@ -305,17 +311,19 @@ pub async fn download(
 }
 
 /// `DELETE /api/files/{id}`: 204; the bytes are collected afterwards.
-pub async fn delete(
-    State(app): State<AppState>,
-    user: AuthUser,
-    Path(id): Path<String>,
-) -> Result<StatusCode, ApiError> {
+pub async fn delete(State(app): State<AppState>, user: AuthUser, Path(id): Path<String>) -> Result<Response, ApiError> {
     let object = owned_file(&app, &user, &id).await?;
     if !app.core.catalog.delete_object(user.id, object.id, app.core.settings.gc.grace).await? {
         return Err(ApiError::not_found("file"));
     }
     tracing::info!(user_id = user.id.0, file_id = object.id, "file deleted");
-    Ok(StatusCode::NO_CONTENT)
+    let note = crate::audit::AuditNote {
+        bucket: Some(object.bucket.clone()),
+        key: Some(object.key.clone()),
+        bytes: Some(object.size),
+        ..Default::default()
+    };
+    Ok(crate::audit::noted(note, StatusCode::NO_CONTENT))
 }
 
 #[derive(Deserialize)]

@@ -1,5 +1,7 @@
 //! The control plane: the REST API (sign-up, log-in, files), health, and the built dashboard.
 
+pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod credentials;
 pub mod error;
@@ -56,6 +58,16 @@ pub fn router(core: Core) -> Router {
         .route("/auth/signup", post(auth::signup))
         .route("/auth/login", post(auth::login))
         .route("/auth/me", get(auth::me))
+        .route("/auth/signup-policy", get(auth::signup_policy))
+        .route("/usage", get(admin::my_usage))
+        .route("/admin/users", get(admin::list_users))
+        .route("/admin/users/{id}", get(admin::get_user).delete(admin::delete_user))
+        .route("/admin/users/{id}/quota", axum::routing::put(admin::set_quota).delete(admin::reset_quota))
+        .route("/admin/users/{id}/disable", post(admin::disable_user))
+        .route("/admin/users/{id}/enable", post(admin::enable_user))
+        .route("/admin/users/{id}/admin", axum::routing::put(admin::set_admin))
+        .route("/admin/invites", post(admin::create_invite).get(admin::list_invites))
+        .route("/admin/invites/{id}", axum::routing::delete(admin::delete_invite))
         .route("/files/upload", post(files::upload).layer(DefaultBodyLimit::disable()))
         .route("/files", get(files::list))
         .route("/files/{id}", get(files::details).delete(files::delete))
@@ -69,7 +81,8 @@ pub fn router(core: Core) -> Router {
         .route("/tiering/runs/{id}", get(tiering::run))
         .route("/tiering/run", post(tiering::run_now))
         .fallback(|| async { ApiError::not_found("route") })
-        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT));
+        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), audit::record));
 
     let mut app = Router::new()
         .nest("/api", api)
@@ -89,7 +102,7 @@ pub fn router(core: Core) -> Router {
         app.layer(
             CorsLayer::new()
                 .allow_origin(AllowOrigin::list(origins))
-                .allow_methods([Method::GET, Method::POST, Method::DELETE])
+                .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
                 .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
                 .max_age(Duration::from_secs(3600)),
         )

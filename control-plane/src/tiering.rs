@@ -8,18 +8,10 @@ use tiergate_core::catalog::{TieringFailure, TieringRun};
 use tiergate_core::domain::Tier;
 use tiergate_tiering::{begin_pass, PassError, PassOptions};
 
-use crate::auth::AuthUser;
+use crate::auth::{Admin, AuthUser};
 use crate::error::ApiError;
 use crate::files::rfc3339;
 use crate::AppState;
-
-fn require_admin(app: &AppState, user: &AuthUser) -> Result<(), ApiError> {
-    if app.core.identity.is_admin(&user.email) {
-        Ok(())
-    } else {
-        Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "only administrators may do this"))
-    }
-}
 
 #[derive(Serialize)]
 pub struct RunView {
@@ -136,10 +128,9 @@ pub struct RunList {
 /// `GET /api/tiering/runs` (admins): newest first.
 pub async fn runs(
     State(app): State<AppState>,
-    user: AuthUser,
+    _admin: Admin,
     Query(page): Query<Page>,
 ) -> Result<Json<RunList>, ApiError> {
-    require_admin(&app, &user)?;
     let limit = page.limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {
         return Err(ApiError::invalid("limit", "must be a number from 1 to 500"));
@@ -152,10 +143,9 @@ pub async fn runs(
 /// `GET /api/tiering/runs/{id}` (admins): one run with the objects it could not move.
 pub async fn run(
     State(app): State<AppState>,
-    user: AuthUser,
+    _admin: Admin,
     Path(id): Path<String>,
 ) -> Result<Json<RunView>, ApiError> {
-    require_admin(&app, &user)?;
     let id: i64 = id.parse().map_err(|_| ApiError::not_found("run"))?;
     let run = app.core.catalog.tiering_run(id).await?.ok_or_else(|| ApiError::not_found("run"))?;
     let failures = app.core.catalog.tiering_failures(id).await?;
@@ -172,10 +162,9 @@ pub struct RunRequest {
 /// when one is already running.
 pub async fn run_now(
     State(app): State<AppState>,
-    user: AuthUser,
+    Admin(user): Admin,
     Query(request): Query<RunRequest>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    require_admin(&app, &user)?;
     let options = PassOptions { dry_run: request.dry_run, ..PassOptions::new("manual") };
     let started = begin_pass(&app.core, options).await.map_err(|e| match e {
         PassError::Busy => ApiError::new(StatusCode::CONFLICT, "tiering_busy", "a tiering pass is already running"),

@@ -1,6 +1,8 @@
 //! Tiergate core: settings, the catalog, storage tiers, identity, and the one object path that
 //! the control plane and the S3 gateway share.
 
+pub mod accounts;
+pub mod audit;
 pub mod catalog;
 pub mod checksum;
 pub mod domain;
@@ -10,6 +12,7 @@ pub mod metrics;
 pub mod multipart;
 pub mod net;
 pub mod objects;
+pub mod quota;
 pub mod range;
 pub mod settings;
 pub mod storage;
@@ -33,6 +36,8 @@ pub enum StartError {
     Tier { tier: &'static str, source: StorageError },
     #[error(transparent)]
     Identity(#[from] IdentityError),
+    #[error("audit.target: {source}")]
+    Audit { source: std::io::Error },
 }
 
 /// The shared handles every part of Tiergate works with; cheap to clone.
@@ -43,6 +48,7 @@ pub struct Core {
     pub hot: StorageTier,
     pub cold: StorageTier,
     pub identity: Arc<Identity>,
+    pub audit: Arc<audit::AuditLog>,
 }
 
 impl Core {
@@ -61,6 +67,14 @@ impl Core {
             .await
             .map_err(|source| StartError::Tier { tier: "cold", source })?;
         let identity = Identity::open(&settings.auth, &settings.server.data_dir)?;
-        Ok(Self { settings: Arc::new(settings), catalog, hot, cold, identity: Arc::new(identity) })
+        let audit = audit::AuditLog::open(&settings.audit).map_err(|source| StartError::Audit { source })?;
+        Ok(Self {
+            settings: Arc::new(settings),
+            catalog,
+            hot,
+            cold,
+            identity: Arc::new(identity),
+            audit: Arc::new(audit),
+        })
     }
 }

@@ -20,6 +20,8 @@ pub struct Metrics {
     pub bytes: GaugeVec,
     pub s3_requests: IntCounterVec,
     pub s3_request_duration: HistogramVec,
+    pub quota_refusals: IntCounterVec,
+    pub audit_dropped: IntCounter,
 }
 
 fn build() -> Result<Metrics, prometheus::Error> {
@@ -72,6 +74,17 @@ fn build() -> Result<Metrics, prometheus::Error> {
                 .buckets(vec![0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0, 60.0]),
             &["op"],
         )?,
+        quota_refusals: IntCounterVec::new(
+            Opts::new(
+                "tiergate_quota_refusals_total",
+                "Writes refused for passing a quota, by limit (bytes, objects).",
+            ),
+            &["limit"],
+        )?,
+        audit_dropped: IntCounter::new(
+            "tiergate_audit_events_dropped_total",
+            "Audit events dropped because the audit log's writer fell behind (its queue was full).",
+        )?,
         registry,
     };
     m.registry.register(Box::new(m.tiering_runs.clone()))?;
@@ -84,6 +97,8 @@ fn build() -> Result<Metrics, prometheus::Error> {
     m.registry.register(Box::new(m.bytes.clone()))?;
     m.registry.register(Box::new(m.s3_requests.clone()))?;
     m.registry.register(Box::new(m.s3_request_duration.clone()))?;
+    m.registry.register(Box::new(m.quota_refusals.clone()))?;
+    m.registry.register(Box::new(m.audit_dropped.clone()))?;
     Ok(m)
 }
 

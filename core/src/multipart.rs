@@ -10,6 +10,7 @@ use crate::catalog::{
     now_ms, Bucket, CatalogError, CatalogObject, MultipartPart, MultipartUpload, NewMultipartUpload, NewObjectRow,
     WriteCondition,
 };
+use crate::catalog::{Commit, QuotaCheck};
 use crate::checksum::{ChecksumAlgorithm, UploadChecksum};
 use crate::domain::{BackingKey, ObjectKey, UserId, VersionId};
 use crate::objects::{agreed_md5, backing_metadata, BodyCheck, Meter, WriteError};
@@ -148,6 +149,13 @@ impl Core {
         options: UploadOptions,
     ) -> Result<MultipartUpload, WriteError> {
         let UploadOptions { content_type, user_metadata, headers, checksum } = options;
+        // An upload whose object would pass the owner's object quota is refused at once rather
+        // than when it completes (which checks again).
+        if let Some(quota) = self.quota_of(owner).await? {
+            if quota.objects.is_some() && self.catalog.object(owner, bucket.id, key.as_str()).await?.is_none() {
+                self.catalog.check_quota(owner, &quota, 0, 1).await?;
+            }
+        }
         let version = VersionId::generate();
         let backing = BackingKey::for_write(owner, &version, key);
         let opts = PutOptions {
@@ -189,6 +197,13 @@ impl Core {
         check: Option<BodyCheck>,
     ) -> Result<MultipartPart, WriteError> {
         // Hashed here only when the backend does not report the part's MD5 (its ETag).
+        let hold = match self.quota_of(upload.owner).await? {
+            Some(quota) => Some(crate::quota::QuotaHold {
+                quota,
+                reservation: self.catalog.reserve_quota(upload.owner, &quota, content_length, 0).await?,
+            }),
+            None => None,
+        };
         let (metered, meter) = if self.hot.backend.reports(Some(content_length)) != Reported::Nothing {
             Meter::counting(body, None)
         } else {
@@ -218,7 +233,12 @@ impl Core {
         let checksums = check.map(|check| check()).transpose()?.unwrap_or_default();
         let part =
             MultipartPart { part_number, size, etag: md5, backend_etag: stored.etag, checksums, created_at: now_ms() };
-        self.catalog.put_multipart_part(&upload.upload_id, &part).await?;
+        self.catalog.put_multipart_part(upload, &part, hold.as_ref().map(|h| h.check())).await.map_err(
+            |e| match e {
+                CatalogError::Gone => WriteError::NoSuchUpload,
+                e => e.into(),
+            },
+        )?;
         Ok(part)
     }
 
@@ -267,6 +287,14 @@ impl Core {
             return Err(WriteError::EntityTooSmall(small.part_number));
         }
         let mut checksums = object_checksum(upload, &chosen, expected)?;
+        // Checked before the backend completes (which cannot be undone): the object it makes
+        // counts one more (its bytes are counted already, as parts). The commit checks again.
+        let quota = self.quota_of(upload.owner).await?;
+        if let Some(quota) = &quota {
+            if self.catalog.object(upload.owner, upload.bucket_id, &upload.key).await?.is_none() {
+                self.catalog.check_quota(upload.owner, quota, 0, 1).await?;
+            }
+        }
         let parts: Vec<BackendPart> = chosen
             .iter()
             .map(|p| BackendPart { part_number: p.part_number, etag: p.backend_etag.clone(), md5: None })
@@ -295,24 +323,36 @@ impl Core {
             original_filename: None,
             hot_key: upload.backing_key.clone(),
         };
-        let object = match self.catalog.commit_object(&row, condition, self.settings.gc.grace).await {
-            Ok(object) => object,
+        // The upload's rows go in the commit's transaction, so its parts stop counting against
+        // the quota as the object starts to.
+        let commit = Commit {
+            condition,
+            quota: quota.map(|quota| QuotaCheck { quota, reservation: None }),
+            completes_upload: Some(&upload.upload_id),
+            gc_grace: self.settings.gc.grace,
+        };
+        match self.catalog.commit_object(&row, &commit).await {
+            Ok(object) => Ok(object),
+            Err(CatalogError::NoSuchUpload) => {
+                // Completed by a concurrent request (the bytes are that object's now), or
+                // aborted.
+                match self.catalog.object(upload.owner, upload.bucket_id, &upload.key).await? {
+                    Some(object) if object.checksums.get(UPLOAD_ID) == Some(&upload.upload_id) => Ok(object),
+                    _ => Err(WriteError::NoSuchUpload),
+                }
+            }
             Err(e) => {
                 self.discard(&upload.backing_key).await;
-                if let CatalogError::PreconditionFailed { .. } = e {
+                // The backend upload is complete and its bytes discarded: the upload is over.
+                self.catalog.delete_multipart_upload(&upload.upload_id).await?;
+                Err(match e {
                     // The condition held when the completion began, and another write got in
-                    // first: the backend upload is complete and its bytes discarded, so the
-                    // upload is over (AWS: 409, "re-initiate the multipart upload").
-                    self.catalog.delete_multipart_upload(&upload.upload_id).await?;
-                    return Err(WriteError::ConditionalRequestConflict);
-                }
-                return Err(e.into());
+                    // first (AWS: 409, "re-initiate the multipart upload").
+                    CatalogError::PreconditionFailed { .. } => WriteError::ConditionalRequestConflict,
+                    e => e.into(),
+                })
             }
-        };
-        // The object is committed; a crash before this line leaves an upload row that the
-        // expiry aborts (which never touches the committed bytes).
-        self.catalog.delete_multipart_upload(&upload.upload_id).await?;
-        Ok(object)
+        }
     }
 
     /// Aborts an upload: the backend drops its parts and the catalog forgets it.

@@ -17,7 +17,7 @@ use md5::{Digest, Md5};
 use thiserror::Error;
 use url::Url;
 
-use crate::catalog::{Bucket, CatalogError, CatalogObject, NewObjectRow, WriteCondition};
+use crate::catalog::{Bucket, CatalogError, CatalogObject, Commit, NewObjectRow, QuotaLimit, WriteCondition};
 use crate::domain::{BackingKey, ObjectKey, Tier, UserId, VersionId};
 use crate::storage::{
     ByteRange, ByteStream, PresignOverrides, PutOptions, PutReceipt, Reported, StorageError, StorageTier,
@@ -86,10 +86,26 @@ pub enum WriteError {
     IncompleteBody { announced: u64, got: u64 },
     #[error("reading the body failed: {0}")]
     Body(io::Error),
+    /// The write would pass its owner's quota; nothing was written.
+    #[error("the write would pass {0}")]
+    QuotaExceeded(QuotaLimit),
+    /// The multipart upload was completed or aborted meanwhile.
+    #[error("no such multipart upload")]
+    NoSuchUpload,
     #[error(transparent)]
     Storage(StorageError),
     #[error(transparent)]
-    Catalog(#[from] CatalogError),
+    Catalog(CatalogError),
+}
+
+impl From<CatalogError> for WriteError {
+    fn from(e: CatalogError) -> Self {
+        match e {
+            CatalogError::QuotaExceeded(limit) => WriteError::QuotaExceeded(limit),
+            CatalogError::NoSuchUpload => WriteError::NoSuchUpload,
+            e => WriteError::Catalog(e),
+        }
+    }
 }
 
 /// What is known of a stored body's bytes.
@@ -286,6 +302,20 @@ impl Core {
             (Some(max), Some(len)) if len > max => return Err(WriteError::TooLarge { limit: max }),
             (max, _) => max,
         };
+        // Room is held before any byte goes out; a body of unknown length is cut off where the
+        // room ends.
+        let hold = self.hold_room(write.owner, write.bucket.id, write.key.as_str(), write.content_length).await?;
+        let room = match (&hold, write.content_length) {
+            (Some(hold), None) => {
+                let replacing = self.catalog.object(write.owner, write.bucket.id, write.key.as_str()).await?;
+                hold.body_limit(replacing.map_or(0, |o| o.size))
+            }
+            _ => None,
+        };
+        let cut_at = match (limit, room) {
+            (Some(l), Some(r)) => Some(l.min(r)),
+            (l, r) => l.or(r),
+        };
         // Each byte is hashed once: by the backend when it reports the MD5 (or, for a body it
         // stores in parts, a multipart ETag, unless the client's Content-MD5 wants the MD5).
         let hash = match self.hot.backend.reports(write.content_length) {
@@ -293,7 +323,7 @@ impl Core {
             Reported::MultipartEtag => write.expected_md5.is_some(),
             Reported::Nothing => true,
         };
-        let (metered, meter) = if hash { Meter::hashing(body, limit) } else { Meter::counting(body, limit) };
+        let (metered, meter) = if hash { Meter::hashing(body, cut_at) } else { Meter::counting(body, cut_at) };
         let opts = PutOptions {
             content_type: write.content_type.clone(),
             metadata: backing_metadata(write.owner, &write.bucket.name, write.key.as_str()),
@@ -303,6 +333,11 @@ impl Core {
         let measured = meter.finish().await;
         if measured.too_large {
             self.discard(&backing).await;
+            if let (Some(hold), Some(room)) = (&hold, room) {
+                if limit.is_none_or(|l| room < l) {
+                    return Err(hold.exceeded());
+                }
+            }
             return Err(WriteError::TooLarge { limit: limit.unwrap_or(0) });
         }
         let receipt = match put {
@@ -356,7 +391,13 @@ impl Core {
             original_filename: write.original_filename,
             hot_key: backing.clone(),
         };
-        let mut committed = self.catalog.commit_object(&row, &write.condition, self.settings.gc.grace).await;
+        let commit = Commit {
+            condition: &write.condition,
+            quota: hold.as_ref().map(|h| h.check()),
+            completes_upload: None,
+            gc_grace: self.settings.gc.grace,
+        };
+        let mut committed = self.catalog.commit_object(&row, &commit).await;
         if let Err(CatalogError::Gone) = committed {
             // The bucket was deleted since this process last wrote to it (a remembered bucket,
             // see `Catalog::bucket_for_write`); one made since under that name is the one now.
@@ -364,7 +405,7 @@ impl Core {
             committed = match self.bucket_now(write.owner, &write.bucket.name).await {
                 Ok(Some(bucket)) => {
                     row.bucket_id = bucket.id;
-                    self.catalog.commit_object(&row, &write.condition, self.settings.gc.grace).await
+                    self.catalog.commit_object(&row, &commit).await
                 }
                 Ok(None) => Err(CatalogError::Gone),
                 Err(e) => Err(e),

@@ -40,6 +40,8 @@ pub struct Settings {
     pub upload: UploadSettings,
     pub tiering: TieringSettings,
     pub gc: GcSettings,
+    pub quota: QuotaSettings,
+    pub audit: AuditSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -185,6 +187,47 @@ pub struct AuthSettings {
     pub login_attempts_per_address: u32,
     /// Sign-ups per hour from one client address (a token bucket).
     pub signups_per_address: u32,
+    /// Who may sign up.
+    pub signup: SignupPolicy,
+    /// How long an invite made by an admin stays good.
+    pub invite_ttl: Duration,
+}
+
+/// `auth.signup`: who may create an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SignupPolicy {
+    /// Anyone who reaches the control plane.
+    Open,
+    /// Only with a single-use invite an admin made (`POST /api/admin/invites`).
+    Invite,
+    /// Nobody; admins named in `auth.admins` may still sign up, so a fresh install can be set up.
+    Closed,
+}
+
+/// `[quota]`: what a user may store when an admin has not set their own quota. `None`:
+/// unlimited. Bytes count every object (hot and cold alike) and the parts of multipart uploads
+/// in progress.
+#[derive(Debug, Clone, Default)]
+pub struct QuotaSettings {
+    pub default_bytes: Option<u64>,
+    pub default_objects: Option<u64>,
+}
+
+/// `[audit]`: where audit events go, one JSON object a line.
+#[derive(Debug, Clone)]
+pub struct AuditSettings {
+    pub target: AuditTarget,
+    /// Also record reads (GetObject, HeadObject, listings, downloads).
+    pub reads: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditTarget {
+    Off,
+    Stdout,
+    /// Appended to; created when missing.
+    File(PathBuf),
 }
 
 #[derive(Debug, Clone)]
@@ -228,6 +271,31 @@ struct Raw {
     upload: RawUpload,
     tiering: RawTiering,
     gc: RawGc,
+    #[serde(default)]
+    quota: RawQuota,
+    #[serde(default)]
+    audit: RawAudit,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawQuota {
+    default_bytes: Option<u64>,
+    default_objects: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAudit {
+    target: String,
+    #[serde(default)]
+    reads: bool,
+}
+
+impl Default for RawAudit {
+    fn default() -> Self {
+        Self { target: "stdout".to_string(), reads: false }
+    }
 }
 
 #[derive(Deserialize)]
@@ -306,7 +374,7 @@ struct RawAuth {
     key_secret: Option<String>,
     #[serde(with = "humantime_serde")]
     token_ttl: Duration,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "list_or_commas")]
     admins: Vec<String>,
     #[serde(default)]
     password_hash_concurrency: usize,
@@ -320,6 +388,33 @@ struct RawAuth {
     login_attempts_per_address: u32,
     #[serde(default = "default_signups_per_address")]
     signups_per_address: u32,
+    #[serde(default = "default_signup")]
+    signup: String,
+    #[serde(with = "humantime_serde", default = "default_invite_ttl")]
+    invite_ttl: Duration,
+}
+
+fn default_signup() -> String {
+    "open".to_string()
+}
+
+fn default_invite_ttl() -> Duration {
+    Duration::from_secs(7 * 24 * 3600)
+}
+
+/// A list, or (as an environment variable gives it) one string of comma-separated items:
+/// `TIERGATE_AUTH__ADMINS=a@example.com,b@example.com`.
+fn list_or_commas<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        Many(Vec<String>),
+        One(String),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::Many(v) => v,
+        OneOrMany::One(s) => s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect(),
+    })
 }
 
 fn default_login_failures_per_account() -> u32 {
@@ -499,6 +594,30 @@ impl Settings {
         if raw.server.max_connections == 0 {
             return Err(invalid("server.max_connections", "must be at least 1"));
         }
+        let signup = match raw.auth.signup.as_str() {
+            "open" => SignupPolicy::Open,
+            "invite" => SignupPolicy::Invite,
+            "closed" => SignupPolicy::Closed,
+            other => {
+                return Err(invalid("auth.signup", format!("{other:?} is not \"open\", \"invite\" or \"closed\"")))
+            }
+        };
+        if raw.auth.invite_ttl.is_zero() {
+            return Err(invalid("auth.invite_ttl", "must be longer than zero"));
+        }
+        let audit_target = match raw.audit.target.trim() {
+            "off" => AuditTarget::Off,
+            "stdout" => AuditTarget::Stdout,
+            "" => return Err(invalid("audit.target", "must be \"off\", \"stdout\" or a file path")),
+            path => AuditTarget::File(PathBuf::from(path)),
+        };
+        for (key, value) in
+            [("quota.default_bytes", raw.quota.default_bytes), ("quota.default_objects", raw.quota.default_objects)]
+        {
+            if value.is_some_and(|v| v > i64::MAX as u64) {
+                return Err(invalid(key, "is larger than 9223372036854775807"));
+            }
+        }
         if raw.server.max_xml_body_bytes < 64 * 1024 {
             return Err(invalid("server.max_xml_body_bytes", "must be at least 65536 (a DeleteObjects of 1000 keys)"));
         }
@@ -533,6 +652,8 @@ impl Settings {
                 login_failure_window: raw.auth.login_failure_window,
                 login_attempts_per_address: raw.auth.login_attempts_per_address,
                 signups_per_address: raw.auth.signups_per_address,
+                signup,
+                invite_ttl: raw.auth.invite_ttl,
             },
             upload: UploadSettings {
                 max_bytes: raw.upload.max_bytes,
@@ -549,6 +670,8 @@ impl Settings {
                 lease_ttl: raw.tiering.lease_ttl,
             },
             gc: GcSettings { interval: raw.gc.interval, grace: raw.gc.grace },
+            quota: QuotaSettings { default_bytes: raw.quota.default_bytes, default_objects: raw.quota.default_objects },
+            audit: AuditSettings { target: audit_target, reads: raw.audit.reads },
         })
     }
 }
@@ -635,6 +758,17 @@ mod tests {
         assert_eq!(Settings::defaults_with("[server]\ngateway_threads = 3").unwrap().server.gateway_threads, 3);
     }
 
+    #[test]
+    fn admins_may_be_one_comma_separated_string_as_the_environment_gives_them() {
+        let s = Settings::defaults_with("[auth]\nadmins = \"a@example.com, b@example.com\"").unwrap();
+        let admins: Vec<&str> = s.auth.admins.iter().map(|e| e.as_str()).collect();
+        assert_eq!(admins, ["a@example.com", "b@example.com"]);
+        let s = Settings::defaults_with("[auth]\nadmins = [\"c@example.com\"]\nsignup = \"invite\"").unwrap();
+        assert_eq!(s.auth.admins.len(), 1);
+        assert_eq!(s.auth.signup, SignupPolicy::Invite);
+        assert_eq!(s.quota.default_bytes, None, "unlimited unless set");
+    }
+
     fn err(overrides: &str) -> String {
         Settings::defaults_with(overrides).unwrap_err().to_string()
     }
@@ -646,6 +780,9 @@ mod tests {
         assert!(err("[tiers.cold]\nkind = \"s3\"").contains("tiers.cold.bucket"));
         assert!(err("[upload]\ndefault_bucket = \"No_Such\"").contains("upload.default_bucket"));
         assert!(err("[auth]\nadmins = [\"nope\"]").contains("auth.admins"));
+        assert!(err("[auth]\nsignup = \"maybe\"").contains("auth.signup"));
+        assert!(err("[audit]\ntarget = \"\"").contains("audit.target"));
+        assert!(err("[quota]\ndefault_bytes = -1").contains("quota.default_bytes"));
         assert!(err("[server]\ngateway_addr = \"nowhere\"").contains("gateway_addr"));
         assert!(err("[server]\ngateway_threads = -1").contains("server.gateway_threads"));
         assert!(err("[tiers.cold]\nkind = \"s3\"\nbucket = \"b\"\nendpoint = \"::\"").contains("tiers.cold.endpoint"));

@@ -5,7 +5,7 @@
 use s3s::access::{S3Access, S3AccessContext};
 use s3s::auth::{Credentials, S3Auth, SecretKey};
 use s3s::{s3_error, S3Result};
-use tiergate_core::catalog::now_ms;
+use tiergate_core::catalog::{now_ms, UserStatus};
 use tiergate_core::domain::UserId;
 use tiergate_core::identity::DerivedKey;
 use tiergate_core::Core;
@@ -44,6 +44,11 @@ impl S3Auth for DerivedKeyAuth {
 #[async_trait::async_trait]
 impl S3Access for DerivedKeyAuth {
     async fn check(&self, cx: &mut S3AccessContext<'_>) -> S3Result<()> {
+        let access_key = cx.credentials().map(|c| c.access_key.clone());
+        if let Some(access_key) = &access_key {
+            let (operation, target) = (cx.s3_op().name().to_string(), crate::audit::target(cx.s3_path()));
+            crate::audit::AuditSlot::fill(cx.extensions_mut(), operation, access_key, target);
+        }
         let Some(credentials) = cx.credentials() else {
             return Err(s3_error!(AccessDenied, "Anonymous access is not allowed; sign the request."));
         };
@@ -54,10 +59,13 @@ impl S3Access for DerivedKeyAuth {
         }
         let key = parse_live(&credentials.access_key)?;
         check_session_token(&self.core, &key, cx.headers(), cx.uri())?;
-        if let Some(id) = key.revocable_id() {
-            if !self.core.catalog.access_key_active(key.user, id).await.s3()? {
-                return Err(s3_error!(InvalidAccessKeyId, "The access key has been revoked."));
-            }
+        // A revoked key, or any key of a disabled or deleted account, stops working at once.
+        let active = match key.revocable_id() {
+            Some(id) => self.core.catalog.access_key_active(key.user, id).await.s3()?,
+            None => self.core.catalog.user_status(key.user).await.s3()? == UserStatus::Active,
+        };
+        if !active {
+            return Err(s3_error!(InvalidAccessKeyId, "The access key has been revoked, or its account disabled."));
         }
         Ok(())
     }

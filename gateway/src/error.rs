@@ -5,7 +5,7 @@ use std::io;
 use s3s::stream::aws_chunked_stream::AwsChunkedStreamError;
 use s3s::stream::upload_stream::UploadStreamError;
 use s3s::{s3_error, S3Error, S3ErrorCode};
-use tiergate_core::catalog::CatalogError;
+use tiergate_core::catalog::{CatalogError, QuotaLimit};
 use tiergate_core::objects::{ReadError, WriteError};
 use tiergate_core::storage::StorageError;
 
@@ -28,6 +28,8 @@ impl IntoS3Error for CatalogError {
             CatalogError::PreconditionFailed { exists: false } => {
                 s3_error!(NoSuchKey, "The specified key does not exist.")
             }
+            CatalogError::QuotaExceeded(limit) => quota_exceeded(limit),
+            CatalogError::NoSuchUpload => no_such_upload(),
             other => internal(other),
         }
     }
@@ -77,6 +79,8 @@ impl IntoS3Error for WriteError {
                 "A conflicting operation occurred while this upload completed; create a new multipart upload."
             ),
             WriteError::EntityTooSmall(_) => s3_error!(EntityTooSmall),
+            WriteError::QuotaExceeded(limit) => quota_exceeded(limit),
+            WriteError::NoSuchUpload => no_such_upload(),
             WriteError::Storage(e) => e.into_s3(),
             WriteError::Catalog(e) => e.into_s3(),
         }
@@ -118,6 +122,29 @@ fn body_error(e: &io::Error) -> S3Error {
         source = err.source();
     }
     s3_error!(IncompleteBody, "The request body ended before it was complete.")
+}
+
+/// `403 QuotaExceeded`, with the limit in the message (the code MinIO and Ceph RGW answer
+/// with too, so clients that know it stop retrying).
+pub fn quota_exceeded(limit: QuotaLimit) -> S3Error {
+    let which = match limit {
+        QuotaLimit::Bytes(_) => "bytes",
+        QuotaLimit::Objects(_) => "objects",
+    };
+    tiergate_core::metrics::metrics().quota_refusals.with_label_values(&[which]).inc();
+    let mut e = S3Error::with_message(
+        S3ErrorCode::Custom("QuotaExceeded".into()),
+        format!("The write would pass your storage quota: {limit}. Delete objects, or ask an admin for more."),
+    );
+    e.set_status_code(http::StatusCode::FORBIDDEN);
+    e
+}
+
+fn no_such_upload() -> S3Error {
+    s3_error!(
+        NoSuchUpload,
+        "The specified multipart upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."
+    )
 }
 
 fn internal(e: impl std::fmt::Display) -> S3Error {

@@ -1,6 +1,7 @@
 //! The S3 gateway: any S3 client, with credentials derived from a Tiergate login, sees its own
 //! buckets. One file per operation family; every error maps to an S3 code in `error.rs`.
 
+mod audit;
 mod auth;
 mod body;
 mod bucket;
@@ -25,7 +26,6 @@ use std::time::Instant;
 
 use s3s::host::SingleDomain;
 use s3s::service::{S3Service, S3ServiceBuilder};
-use tiergate_core::settings::ServerSettings;
 use tiergate_core::Core;
 
 pub use s3::Gateway;
@@ -142,20 +142,31 @@ pub(crate) struct WithRequestId {
     /// KiB of request bodies held here at once, across all connections (bodies are read before
     /// their signature is checked, so this bounds what anyone on the network can make us hold).
     buffered: Arc<tokio::sync::Semaphore>,
+    audit: Arc<tiergate_core::audit::AuditLog>,
+    /// The address of the client on this connection.
+    peer: Option<std::net::IpAddr>,
 }
 
 /// Request bodies held for checking at once, in multiples of `server.max_xml_body_bytes`.
 const BUFFERED_BODIES: usize = 4;
 
 impl WithRequestId {
-    pub(crate) fn new(inner: S3Service, server: &ServerSettings) -> Self {
+    pub(crate) fn new(inner: S3Service, core: &Core) -> Self {
+        let server = &core.settings.server;
         Self {
+            audit: core.audit.clone(),
+            peer: None,
             inner,
             domain: server.gateway_domain.as_deref().map(Arc::from),
             max_body: server.max_xml_body_bytes,
             read_timeout: server.request_read_timeout,
             buffered: Arc::new(tokio::sync::Semaphore::new(BUFFERED_BODIES * server.max_xml_body_bytes.div_ceil(1024))),
         }
+    }
+
+    /// The service for one connection, from `peer`.
+    pub(crate) fn for_peer(&self, peer: Option<std::net::SocketAddr>) -> Self {
+        Self { peer: peer.map(|p| p.ip()), ..self.clone() }
     }
 }
 
@@ -171,6 +182,9 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for WithReque
         let mut req = req.map(s3s::Body::from);
         req.extensions_mut().insert(RequestId(id.clone()));
         req.extensions_mut().insert(observed.clone());
+        let audited = audit::Request::of(&req, self.peer);
+        req.extensions_mut().insert(audited.slot.clone());
+        let audit_log = self.audit.clone();
         let inner = self.inner.clone();
         let check = checksum::WholeBodyCheck::of(req.method(), req.uri(), req.headers(), self.domain.as_deref());
         let is_head = req.method() == http::Method::HEAD;
@@ -213,6 +227,7 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for WithReque
             if !observed.0.load(Ordering::Relaxed) {
                 record(NO_OP, started, res.status().as_u16(), error_code(res.body()).as_deref());
             }
+            audited.finish(&audit_log, &res, &id);
             if let Ok(v) = http::HeaderValue::from_str(&id) {
                 res.headers_mut().insert("x-amz-request-id", v);
             }

@@ -31,7 +31,7 @@ pub async fn serve(
     let count = core.settings.server.gateway_threads;
     let max_connections = core.settings.server.max_connections;
     let read_timeout = core.settings.server.request_read_timeout;
-    let service = WithRequestId::new(service(core.clone()).map_err(std::io::Error::other)?, &core.settings.server);
+    let service = WithRequestId::new(service(core.clone()).map_err(std::io::Error::other)?, &core);
     let threads = (0..count)
         .map(|i| ServingThread::start(i, service.clone(), read_timeout))
         .collect::<std::io::Result<Vec<_>>>()?;
@@ -107,7 +107,8 @@ impl ServingThread {
                             continue;
                         }
                     };
-                    let (http, service, count) = (http.clone(), service.clone(), count.clone());
+                    let (http, service, count) =
+                        (http.clone(), service.for_peer(socket.peer_addr().ok()), count.clone());
                     tokio::spawn(async move {
                         // The first bytes tell hyper which HTTP it is, and its header timeout
                         // starts only after them: a client that sends nothing is closed here.

@@ -279,9 +279,11 @@ impl TestAppBuilder {
             "[server]\ndata_dir = \"{data}\"\ncontrol_plane_addr = \"{addr}\"\npublic_url = \"http://{addr}\"\n\
              gateway_addr = \"{gateway_addr}\"\ngateway_public_url = \"http://{gateway_addr}\"\n{server}\
              [catalog]\nurl = \"{catalog_url}\"\nmax_connections = 8\n\
-             [gc]\ninterval = \"100ms\"\ngrace = \"0s\"\n",
+             [gc]\ninterval = \"100ms\"\ngrace = \"0s\"\n{audit}",
             data = dir.path().display(),
-            server = self.server_extra
+            server = self.server_extra,
+            // Quiet unless a test asks for the audit log.
+            audit = if self.extra.contains("[audit]") { "" } else { "[audit]\ntarget = \"off\"\n" },
         );
         let mut hot_s3 = None;
         if self.hot == HotChoice::Minio {

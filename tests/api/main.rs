@@ -1,9 +1,11 @@
 //! Integration tests: the real application on a random port, spoken to over HTTP.
 
+mod admin;
 mod auth;
 mod faults;
 mod files;
 mod helpers;
+mod quota;
 mod s3_auth;
 mod s3_checksums;
 mod s3_isolation;

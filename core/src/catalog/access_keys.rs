@@ -101,17 +101,21 @@ impl Catalog {
         Ok(done.rows_affected() > 0)
     }
 
-    /// Whether the long-lived key with this serial still works for this user.
+    /// Whether the long-lived key with this serial still works for this user (not revoked, and
+    /// its user not disabled or deleted).
     pub async fn access_key_active(&self, user: UserId, serial: i64) -> Result<bool, CatalogError> {
         let generation = match self.keys.known_active(user, serial) {
             Ok(()) => return Ok(true),
             Err(generation) => generation,
         };
-        let row = sqlx::query("SELECT id FROM access_keys WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL")
-            .bind(serial)
-            .bind(user.0)
-            .fetch_optional(self.pool())
-            .await?;
+        let row = sqlx::query(
+            "SELECT k.id FROM access_keys k JOIN users u ON u.id = k.user_id \
+             WHERE k.id = $1 AND k.user_id = $2 AND k.revoked_at IS NULL AND u.disabled_at IS NULL",
+        )
+        .bind(serial)
+        .bind(user.0)
+        .fetch_optional(self.pool())
+        .await?;
         if row.is_some() {
             self.keys.remember(user, serial, generation);
         }

@@ -17,7 +17,8 @@ use tokio::sync::watch;
 
 use crate::domain::UserId;
 
-/// The channel revocations are announced on; the payload is `{user id}:{key serial}`.
+/// The channel revocations are announced on; the payload is `{user id}:{key serial}`, or
+/// `{user id}:*` when the user was disabled or deleted.
 pub(crate) const REVOKED_CHANNEL: &str = "tiergate_key_revoked";
 
 #[derive(Debug, Default)]
@@ -79,7 +80,17 @@ impl KeyCache {
         st.active.remove(&(user.0, serial));
     }
 
+    /// Forgets every verdict about `user` (disabled or deleted).
+    pub(crate) fn forget_user(&self, user: UserId) {
+        let mut st = self.state();
+        st.generation += 1;
+        st.active.retain(|(u, _)| *u != user.0);
+    }
+
     fn forget_payload(&self, payload: &str) {
+        if let Some(user) = payload.strip_suffix(":*").and_then(|u| u.parse().ok()) {
+            return self.forget_user(UserId(user));
+        }
         match payload.split_once(':').and_then(|(u, s)| Some((u.parse().ok()?, s.parse().ok()?))) {
             Some((user, serial)) => self.forget(UserId(user), serial),
             // Not ours to read: forget everything rather than keep what may be revoked.
@@ -167,6 +178,13 @@ mod tests {
 
         cache.forget_payload("7:3");
         assert!(cache.known_active(user, 3).is_err());
+
+        // A disabled user: every verdict about them goes, others' stay.
+        cache.remember(user, 8, cache.known_active(user, 8).unwrap_err());
+        cache.remember(UserId(9), 1, cache.known_active(UserId(9), 1).unwrap_err());
+        cache.forget_payload("7:*");
+        assert!(cache.known_active(user, 8).is_err());
+        assert_eq!(cache.known_active(UserId(9), 1), Ok(()));
 
         // Not listening: nothing is trusted, nothing is kept.
         let generation = cache.known_active(user, 5).unwrap_err();

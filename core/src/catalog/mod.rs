@@ -7,9 +7,11 @@
 mod access_keys;
 mod buckets;
 mod gc;
+mod invites;
 mod key_cache;
 mod multipart;
 mod objects;
+mod quota;
 mod tiering;
 mod users;
 
@@ -25,12 +27,15 @@ use thiserror::Error;
 pub use access_keys::AccessKeyRow;
 pub use buckets::{Bucket, BucketDeletion};
 pub use gc::GcEntry;
+pub use invites::{Invite, InviteError};
 pub use multipart::{MultipartPart, MultipartUpload, NewMultipartUpload};
 pub use objects::{
-    CatalogObject, CurrentVersion, EtagMatch, FileSort, Lookup, NewObjectRow, ObjectPage, SortOrder, WriteCondition,
+    CatalogObject, Commit, CurrentVersion, EtagMatch, FileSort, Lookup, NewObjectRow, ObjectPage, SortOrder,
+    WriteCondition,
 };
+pub use quota::{Quota, QuotaCheck, QuotaLimit, Reservation, Usage};
 pub use tiering::{TierTotals, TieringFailure, TieringRun};
-pub use users::User;
+pub use users::{AdminUser, User, UserStatus};
 
 use crate::settings::{CatalogSettings, CatalogUrl};
 
@@ -45,6 +50,12 @@ pub enum CatalogError {
     /// ([`WriteCondition`]); `exists` says whether there is a current version at all.
     #[error("a write condition did not hold")]
     PreconditionFailed { exists: bool },
+    /// The write would pass its owner's quota; nothing was written.
+    #[error("the write would pass {0}")]
+    QuotaExceeded(QuotaLimit),
+    /// The multipart upload a commit completes was completed or aborted meanwhile.
+    #[error("no such multipart upload")]
+    NoSuchUpload,
     /// A row the write refers to (its bucket) is gone.
     #[error("a row this one refers to is gone")]
     Gone,

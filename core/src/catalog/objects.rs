@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
+use super::quota::{self, QuotaCheck};
 use super::{col, ms, now_ms, Catalog, CatalogError};
 use crate::domain::{BackingKey, Tier, UserId, VersionId};
 
@@ -305,24 +306,78 @@ fn check_locked(condition: &WriteCondition, row: &AnyRow) -> Result<(), CatalogE
     condition.check(Some(CurrentVersion { etag: &etag, size: u64::try_from(size).unwrap_or(0), created_at }))
 }
 
+/// What else holds of a commit besides its row ([`Catalog::commit_object`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Commit<'a> {
+    /// Must hold of the key's current version (S3 conditional writes).
+    pub condition: &'a WriteCondition,
+    /// The owner's quota, when they have one.
+    pub quota: Option<QuotaCheck<'a>>,
+    /// The multipart upload this commit completes: its rows go in the same transaction, and
+    /// the commit fails with [`CatalogError::NoSuchUpload`] if they are gone already.
+    pub completes_upload: Option<&'a str>,
+    /// How long overwritten bytes are kept for readers still streaming them.
+    pub gc_grace: std::time::Duration,
+}
+
+/// Parts-table and quota work that commits with the row, in its transaction. `delta`: what the
+/// row itself changed the owner's usage by (bytes, objects).
+async fn finish_commit(
+    tx: &mut Transaction<'_, Any>,
+    owner: UserId,
+    commit: &Commit<'_>,
+    mut delta: (i64, i64),
+) -> Result<(), CatalogError> {
+    if let Some(upload_id) = commit.completes_upload {
+        let parts = sqlx::query("DELETE FROM multipart_parts WHERE upload_id = $1 RETURNING size")
+            .bind(upload_id)
+            .fetch_all(&mut **tx)
+            .await?;
+        for part in &parts {
+            delta.0 -= part.try_get::<i64, _>("size")?;
+        }
+        let gone = sqlx::query("DELETE FROM multipart_uploads WHERE upload_id = $1")
+            .bind(upload_id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected()
+            == 0;
+        if gone {
+            return Err(CatalogError::NoSuchUpload);
+        }
+    }
+    if let Some(check) = &commit.quota {
+        quota::check_commit(tx, owner, check, delta).await?;
+    }
+    Ok(())
+}
+
 impl Catalog {
-    /// Makes `new` the current version of its key, if `condition` holds against the current
-    /// version (checked under the row's lock, so concurrent conditional writes are serialised;
-    /// else [`CatalogError::PreconditionFailed`] and nothing changes). The bytes it points to
+    /// Makes `new` the current version of its key, if `commit.condition` holds against the
+    /// current version (checked under the row's lock, so concurrent conditional writes are
+    /// serialised; else [`CatalogError::PreconditionFailed`] and nothing changes) and the
+    /// owner's quota allows it (else [`CatalogError::QuotaExceeded`]). The bytes it points to
     /// are complete. An overwritten version's backing objects go to `gc_queue` in the same
     /// transaction.
-    pub async fn commit_object(
-        &self,
-        new: &NewObjectRow,
-        condition: &WriteCondition,
-        gc_grace: std::time::Duration,
-    ) -> Result<CatalogObject, CatalogError> {
+    pub async fn commit_object(&self, new: &NewObjectRow, commit: &Commit<'_>) -> Result<CatalogObject, CatalogError> {
         let now = now_ms();
+        let (condition, gc_grace) = (commit.condition, commit.gc_grace);
+        let plain = commit.quota.is_none() && commit.completes_upload.is_none();
         loop {
             // With If-Match the key must have a version already: only the overwrite can commit.
             if condition.if_match.is_none() {
-                if let Some(object) = self.insert_object(new, now).await? {
-                    return Ok(object);
+                if plain {
+                    if let Some(object) = self.insert_object(self.pool(), new, now).await? {
+                        return Ok(object);
+                    }
+                } else {
+                    let mut tx = self.pool().begin().await?;
+                    if let Some(object) = self.insert_object(&mut *tx, new, now).await? {
+                        finish_commit(&mut tx, new.owner, commit, (new.size as i64, 1)).await?;
+                        tx.commit().await?;
+                        return Ok(object);
+                    }
+                    tx.rollback().await?;
                 }
             }
             let mut tx = self.pool().begin().await?;
@@ -347,6 +402,7 @@ impl Catalog {
                 return Err(e);
             }
             let id: i64 = old.try_get("id")?;
+            let old_size: i64 = old.try_get("size")?;
             enqueue_row_keys(&mut tx, old.try_get("hot_key")?, old.try_get("cold_key")?, "overwritten", gc_grace)
                 .await?;
             let update = sqlx::query(
@@ -358,6 +414,7 @@ impl Catalog {
             )
             .bind(id);
             new.bind_version(update, now).execute(&mut *tx).await?;
+            finish_commit(&mut tx, new.owner, commit, (new.size as i64 - old_size, 0)).await?;
             let row = sqlx::query(&format!(
                 "SELECT {COLUMNS} FROM objects o JOIN buckets b ON b.id = o.bucket_id WHERE o.id = $1"
             ))
@@ -373,7 +430,12 @@ impl Catalog {
     /// Inserts `new` as the first version of its key; `None` when the key has one already.
     /// One statement, committed on its own: on Postgres a concurrent insert of the same key
     /// makes this wait for it and then see the conflict.
-    async fn insert_object(&self, new: &NewObjectRow, now: i64) -> Result<Option<CatalogObject>, CatalogError> {
+    async fn insert_object<'e>(
+        &self,
+        executor: impl sqlx::Executor<'e, Database = Any>,
+        new: &NewObjectRow,
+        now: i64,
+    ) -> Result<Option<CatalogObject>, CatalogError> {
         let sql = format!(
             "INSERT INTO objects (owner_id, bucket_id, key, version_id, size, etag, content_type, user_metadata, \
                  checksums, original_filename, tier, hot_key, created_at, headers, display_name) \
@@ -382,7 +444,7 @@ impl Catalog {
             inserted_columns()
         );
         let query = sqlx::query(&sql).bind(new.owner.0).bind(new.bucket_id).bind(&new.key);
-        let inserted = new.bind_version(query, now).fetch_optional(self.pool()).await?;
+        let inserted = new.bind_version(query, now).fetch_optional(executor).await?;
         inserted.as_ref().map(object_from_row).transpose()
     }
 
