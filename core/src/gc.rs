@@ -65,6 +65,11 @@ impl Core {
                 Ok(n) => tracing::info!(aborted = n, "stale multipart uploads aborted"),
                 Err(e) => tracing::warn!(error = %e, "could not expire multipart uploads"),
             }
+            match self.catalog.sweep_reservations().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(swept = n, "lapsed quota reservations given back"),
+                Err(e) => tracing::warn!(error = %e, "could not sweep quota reservations"),
+            }
         }
     }
 }

@@ -198,10 +198,7 @@ impl Core {
     ) -> Result<MultipartPart, WriteError> {
         // Hashed here only when the backend does not report the part's MD5 (its ETag).
         let hold = match self.quota_of(upload.owner).await? {
-            Some(quota) => Some(crate::quota::QuotaHold {
-                quota,
-                reservation: self.catalog.reserve_quota(upload.owner, &quota, content_length, 0).await?,
-            }),
+            Some(quota) => Some(self.catalog.reserve_quota(upload.owner, &quota, content_length, 0).await?),
             None => None,
         };
         let (metered, meter) = if self.hot.backend.reports(Some(content_length)) != Reported::Nothing {
@@ -233,13 +230,15 @@ impl Core {
         let checksums = check.map(|check| check()).transpose()?.unwrap_or_default();
         let part =
             MultipartPart { part_number, size, etag: md5, backend_etag: stored.etag, checksums, created_at: now_ms() };
-        self.catalog.put_multipart_part(upload, &part, hold.as_ref().map(|h| h.check())).await.map_err(
-            |e| match e {
-                CatalogError::Gone => WriteError::NoSuchUpload,
-                e => e.into(),
-            },
-        )?;
-        Ok(part)
+        let recorded = self.catalog.put_multipart_part(upload, &part).await.map_err(|e| match e {
+            CatalogError::Gone => WriteError::NoSuchUpload,
+            e => e.into(),
+        });
+        // The part's row counts its bytes now (never more than were reserved).
+        if let Some(hold) = hold {
+            hold.release().await;
+        }
+        recorded.map(|()| part)
     }
 
     /// Completes an upload from the parts the client names, in order. `expected` holds the
@@ -327,7 +326,7 @@ impl Core {
         // the quota as the object starts to.
         let commit = Commit {
             condition,
-            quota: quota.map(|quota| QuotaCheck { quota, reservation: None }),
+            quota: quota.map(|quota| QuotaCheck { quota, reserved: (0, 0) }),
             completes_upload: Some(&upload.upload_id),
             gc_grace: self.settings.gc.grace,
         };

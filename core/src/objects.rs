@@ -411,7 +411,7 @@ impl Core {
                 Err(e) => Err(e),
             };
         }
-        match committed {
+        let result = match committed {
             Ok(object) => Ok(object),
             Err(e) => {
                 self.discard(&backing).await;
@@ -420,7 +420,12 @@ impl Core {
                     e => e.into(),
                 })
             }
+        };
+        // Committed, the bytes count in the usage now; failed, they never will.
+        if let Some(hold) = hold {
+            hold.release().await;
         }
+        result
     }
 
     async fn bucket_now(&self, owner: UserId, name: &str) -> Result<Option<Bucket>, CatalogError> {

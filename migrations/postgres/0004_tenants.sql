@@ -22,7 +22,10 @@ CREATE TABLE user_usage (
     bytes   BIGINT NOT NULL DEFAULT 0,
     objects BIGINT NOT NULL DEFAULT 0,
     cold_bytes   BIGINT NOT NULL DEFAULT 0,
-    cold_objects BIGINT NOT NULL DEFAULT 0
+    cold_objects BIGINT NOT NULL DEFAULT 0,
+    -- The sums of the user's rows in quota_reservations, kept by whoever adds or removes one.
+    reserved_bytes   BIGINT NOT NULL DEFAULT 0,
+    reserved_objects BIGINT NOT NULL DEFAULT 0
 );
 INSERT INTO user_usage (user_id, bytes, objects, cold_bytes, cold_objects)
 SELECT u.id,
@@ -88,8 +91,9 @@ CREATE TRIGGER parts_usage AFTER INSERT OR DELETE OR UPDATE OF size ON multipart
     FOR EACH ROW EXECUTE FUNCTION tiergate_parts_usage();
 
 -- Room taken by writes whose bytes are on their way, so that concurrent writes cannot together
--- pass a quota. The process holding one renews it while the write runs; one whose process died
--- stops counting once `expires_at` (Unix ms) has passed.
+-- pass a quota (their sums are user_usage.reserved_*). The process holding one renews it while
+-- the write runs; one whose process died is swept (and its room given back) once `expires_at`
+-- (Unix ms) has passed.
 CREATE TABLE quota_reservations (
     id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     user_id    BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
@@ -97,7 +101,7 @@ CREATE TABLE quota_reservations (
     objects    BIGINT NOT NULL,
     expires_at BIGINT NOT NULL
 );
-CREATE INDEX quota_reservations_user ON quota_reservations(user_id, expires_at);
+CREATE INDEX quota_reservations_expiry ON quota_reservations(expires_at);
 
 -- Sign-up invites (auth.signup = "invite"): single use, until `expires_at`. Only the SHA-256 of
 -- the token is kept; the token itself is shown once, to the admin who made it.

@@ -211,6 +211,22 @@ async fn concurrent_writes(catalog: CatalogChoice, hot: HotChoice) {
             s3.delete_object().bucket("files").key(o.key().unwrap()).send().await.unwrap();
         }
     }
+    // Small writes far from the limit reserve nothing (their commits are checked); many at once
+    // still stop exactly at it.
+    for o in s3.list_objects_v2().bucket("files").send().await.unwrap().contents() {
+        s3.delete_object().bucket("files").key(o.key().unwrap()).send().await.unwrap();
+    }
+    app.core.catalog.set_quota(id, Some(Quota { bytes: Some(3 * MIB), objects: Some(10) })).await.unwrap();
+    let writes = (0..30)
+        .map(|i| s3.put_object().bucket("files").key(format!("small-{i}")).body(ByteStream::from(vec![1; 100])).send());
+    let results = futures::future::join_all(writes).await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 10, "exactly up to the object quota");
+    assert_eq!(app.core.catalog.usage(id).await.unwrap().objects, 10);
+    for o in s3.list_objects_v2().bucket("files").send().await.unwrap().contents() {
+        s3.delete_object().bucket("files").key(o.key().unwrap()).send().await.unwrap();
+    }
+    app.core.catalog.set_quota(id, Some(Quota { bytes: Some(3 * MIB), objects: None })).await.unwrap();
+
     // The same through the REST upload (whose length is not known up front).
     let uploads = (0..3).map(|i| {
         let (app, token) = (&app, user.token.clone());

@@ -32,6 +32,7 @@ REGION = "us-east-1"
 READY_TIMEOUT_S = 60
 HTTP_TIMEOUT_S = 60
 PASSWORD = "correct-horse-battery"
+ADMIN_EMAIL = "admin@tiergate.test"
 LOG_TAIL_LINES = 60
 BACKTRACE_FRAME = re.compile(r"^\s+(\d+: |at )")
 
@@ -196,6 +197,9 @@ class User:
     def delete(self, path: str, **kw) -> requests.Response:
         return requests.delete(self.server.url(path), headers=self.auth, timeout=HTTP_TIMEOUT_S, **kw)
 
+    def put(self, path: str, **kw) -> requests.Response:
+        return requests.put(self.server.url(path), headers=self.auth, timeout=HTTP_TIMEOUT_S, **kw)
+
     def s3(self, **kw):
         return s3_client(self.server, self.access_key_id, self.secret_access_key, **kw)
 
@@ -309,6 +313,9 @@ def start_server(config: str, workdir: Path, extra_env: dict | None = None) -> S
         # the suite itself (tests/api/auth.rs covers them).
         TIERGATE_AUTH__SIGNUPS_PER_ADDRESS="1000000",
         TIERGATE_AUTH__LOGIN_ATTEMPTS_PER_ADDRESS="1000000",
+        # One string, comma-separated, as an operator writes it in the environment.
+        TIERGATE_AUTH__ADMINS=f"{ADMIN_EMAIL}, ops@example.com",
+        TIERGATE_AUDIT__TARGET=str(workdir / "audit.log"),
     )
     env.update(extra_env or {})
     server = Server(
@@ -474,6 +481,12 @@ def second_gateway(server):
         proc.wait(timeout=40)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="session")
+def admin(server) -> User:
+    """The administrator named in the server's settings (auth.admins)."""
+    return server.signup_login(ADMIN_EMAIL)
 
 
 @pytest.fixture(scope="session")

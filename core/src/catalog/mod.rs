@@ -33,7 +33,7 @@ pub use objects::{
     CatalogObject, Commit, CurrentVersion, EtagMatch, FileSort, Lookup, NewObjectRow, ObjectPage, SortOrder,
     WriteCondition,
 };
-pub use quota::{Quota, QuotaCheck, QuotaLimit, Reservation, Usage};
+pub use quota::{well_within, Quota, QuotaCheck, QuotaLimit, Reservation, Usage};
 pub use tiering::{TierTotals, TieringFailure, TieringRun};
 pub use users::{AdminUser, User, UserStatus};
 

@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use super::objects::{json_map, to_json};
-use super::quota::QuotaCheck;
 use super::{col, now_ms, Catalog, CatalogError};
 use crate::checksum::{ChecksumAlgorithm, ChecksumType, UploadChecksum};
 use crate::domain::{BackingKey, UserId, VersionId};
@@ -132,16 +131,10 @@ impl Catalog {
         row.as_ref().map(upload_from_row).transpose()
     }
 
-    /// Records a part, replacing an earlier upload of the same part number; with `quota`,
-    /// checked against the owner's quota in the same transaction (`QuotaExceeded`, and
-    /// nothing recorded). `Gone` when the upload was completed or aborted meanwhile.
-    pub async fn put_multipart_part(
-        &self,
-        upload: &MultipartUpload,
-        part: &MultipartPart,
-        quota: Option<QuotaCheck<'_>>,
-    ) -> Result<(), CatalogError> {
-        let upsert = sqlx::query(
+    /// Records a part, replacing an earlier upload of the same part number (its owner's usage
+    /// grows by the difference). `Gone` when the upload was completed or aborted meanwhile.
+    pub async fn put_multipart_part(&self, upload: &MultipartUpload, part: &MultipartPart) -> Result<(), CatalogError> {
+        sqlx::query(
             "INSERT INTO multipart_parts (upload_id, part_number, size, etag, backend_etag, created_at, checksums, \
              owner_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (upload_id, part_number) DO UPDATE SET \
              size = excluded.size, etag = excluded.etag, backend_etag = excluded.backend_etag, \
@@ -154,23 +147,9 @@ impl Catalog {
         .bind(&part.backend_etag)
         .bind(part.created_at)
         .bind(to_json(&part.checksums))
-        .bind(upload.owner.0);
-        let Some(check) = quota else {
-            upsert.execute(self.pool()).await?;
-            return Ok(());
-        };
-        let mut tx = self.pool().begin().await?;
-        let replaced: i64 = sqlx::query("SELECT size FROM multipart_parts WHERE upload_id = $1 AND part_number = $2")
-            .bind(&upload.upload_id)
-            .bind(i64::from(part.part_number))
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|row| col(&row, "size"))
-            .transpose()?
-            .unwrap_or(0);
-        upsert.execute(&mut *tx).await?;
-        super::quota::check_commit(&mut tx, upload.owner, &check, (part.size as i64 - replaced, 0)).await?;
-        tx.commit().await?;
+        .bind(upload.owner.0)
+        .execute(self.pool())
+        .await?;
         Ok(())
     }
 

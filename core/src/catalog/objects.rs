@@ -311,8 +311,8 @@ fn check_locked(condition: &WriteCondition, row: &AnyRow) -> Result<(), CatalogE
 pub struct Commit<'a> {
     /// Must hold of the key's current version (S3 conditional writes).
     pub condition: &'a WriteCondition,
-    /// The owner's quota, when they have one.
-    pub quota: Option<QuotaCheck<'a>>,
+    /// The owner's quota, when they have one, and what the write reserved.
+    pub quota: Option<QuotaCheck>,
     /// The multipart upload this commit completes: its rows go in the same transaction, and
     /// the commit fails with [`CatalogError::NoSuchUpload`] if they are gone already.
     pub completes_upload: Option<&'a str>,
@@ -362,7 +362,9 @@ impl Catalog {
     pub async fn commit_object(&self, new: &NewObjectRow, commit: &Commit<'_>) -> Result<CatalogObject, CatalogError> {
         let now = now_ms();
         let (condition, gc_grace) = (commit.condition, commit.gc_grace);
-        let plain = commit.quota.is_none() && commit.completes_upload.is_none();
+        // A first version needs a transaction only to complete an upload, or to check a quota
+        // that its reservation does not cover.
+        let plain = commit.completes_upload.is_none() && commit.quota.is_none_or(|q| !q.needed((new.size as i64, 1)));
         loop {
             // With If-Match the key must have a version already: only the overwrite can commit.
             if condition.if_match.is_none() {

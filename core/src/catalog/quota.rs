@@ -2,16 +2,20 @@
 //!
 //! Usage (`user_usage`) is kept by triggers in the statement that changes an object or a part
 //! (migration 0004), so it is exact whatever path wrote and whenever a process died. A write
-//! whose size is known reserves room before its bytes go out ([`Catalog::reserve_quota`]), so
-//! that concurrent writes are refused early instead of after their upload; and the commit checks
-//! the quota again under the usage row's lock ([`QuotaCheck`]), which is what makes the limit
-//! hold. A reservation is renewed while its write runs and lapses if its process dies.
+//! whose size is known reserves room before its bytes go out ([`Catalog::reserve_quota`]): one
+//! conditional update of the user's `reserved_*` counters, atomic on both databases, so of
+//! concurrent writes those that would pass the quota together are refused at once. A commit that
+//! adds no more than its reservation covers needs no further check; one that adds more (an
+//! upload of unknown length, a completed multipart upload's object, an overwrite whose old
+//! version went meanwhile) is checked under the usage row's lock in its own transaction
+//! ([`QuotaCheck`]). Each reservation is also a row with a lease, renewed while its write runs;
+//! one whose process died is swept, and its room given back, when the lease has passed.
 
 use std::time::Duration;
 
 use sqlx::{Any, Row, Transaction};
 
-use super::{col, ms, now_ms, Catalog, CatalogError};
+use super::{col, ms, now_ms, Catalog, CatalogError, CatalogKind};
 use crate::domain::UserId;
 
 /// How long a reservation lasts unless renewed; its holder renews it every third of this.
@@ -57,6 +61,17 @@ pub struct Usage {
     pub cold_objects: u64,
 }
 
+pub(super) const USAGE_COLUMNS: &str = "bytes, objects, cold_bytes, cold_objects";
+
+fn u64_col(row: &sqlx::any::AnyRow, name: &str) -> Result<u64, CatalogError> {
+    let v: i64 = col(row, name)?;
+    Ok(v.max(0) as u64)
+}
+
+fn i64_of(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
 pub(super) fn usage_from_row(row: &sqlx::any::AnyRow) -> Result<Usage, CatalogError> {
     Ok(Usage {
         bytes: u64_col(row, "bytes")?,
@@ -66,70 +81,72 @@ pub(super) fn usage_from_row(row: &sqlx::any::AnyRow) -> Result<Usage, CatalogEr
     })
 }
 
-/// Room taken for a write in flight. Dropping it gives the room back (on a task of its own);
-/// a commit that takes it ([`QuotaCheck`]) removes it in the commit's transaction.
+/// Room taken for a write in flight: `bytes` and `objects` more. [`Reservation::release`] gives
+/// it back once the write committed or failed; dropping it unreleased does so on a task of its
+/// own.
 #[derive(Debug)]
 pub struct Reservation {
     id: i64,
-    catalog: Catalog,
-    renewal: tokio::task::JoinHandle<()>,
+    pub bytes: u64,
+    pub objects: u64,
     /// Bytes the user may still add beyond this reservation when it was made (`None`:
     /// unlimited).
     pub room_bytes: Option<u64>,
+    catalog: Catalog,
+    renewal: tokio::task::JoinHandle<()>,
+    released: bool,
 }
 
 impl Reservation {
-    pub fn id(&self) -> i64 {
-        self.id
+    /// Gives the room back (after the write's commit, whose usage now counts it, or its
+    /// failure). A failure here leaves it to lapse.
+    pub async fn release(mut self) {
+        self.released = true;
+        self.renewal.abort();
+        if let Err(e) = self.catalog.release_reservation(self.id).await {
+            tracing::warn!(error = %e, "could not release a quota reservation; it lapses with its lease");
+        }
     }
 }
 
 impl Drop for Reservation {
     fn drop(&mut self) {
+        if self.released {
+            return;
+        }
         self.renewal.abort();
         let (catalog, id) = (self.catalog.clone(), self.id);
         if let Ok(handle) = tokio::runtime::Handle::try_current() {
             handle.spawn(async move {
-                // Gone already when its write committed; a failure lapses with the TTL.
-                let _ =
-                    sqlx::query("DELETE FROM quota_reservations WHERE id = $1").bind(id).execute(catalog.pool()).await;
+                let _ = catalog.release_reservation(id).await;
             });
         }
     }
 }
 
-/// How a commit is held to its owner's quota: checked under the usage row's lock once the
-/// row has changed, counting the reservations of other writes; the write's own reservation
-/// is removed in the same transaction.
+/// How a commit is held to its owner's quota: what its reservation covers (none for a commit
+/// that reserved nothing). A commit that adds more than that is checked under the usage row's
+/// lock, counting what other writes reserved.
 #[derive(Debug, Clone, Copy)]
-pub struct QuotaCheck<'a> {
+pub struct QuotaCheck {
     pub quota: Quota,
-    pub reservation: Option<&'a Reservation>,
+    /// (bytes, objects) the write's reservation holds.
+    pub reserved: (u64, u64),
 }
 
-pub(super) const USAGE_COLUMNS: &str = "bytes, objects, cold_bytes, cold_objects";
-
-fn u64_col(row: &sqlx::any::AnyRow, name: &str) -> Result<u64, CatalogError> {
-    let v: i64 = col(row, name)?;
-    Ok(v.max(0) as u64)
+impl QuotaCheck {
+    /// Whether a commit that changes usage by `delta` needs a check (adds more than reserved).
+    pub(super) fn needed(&self, delta: (i64, i64)) -> bool {
+        delta.0 > i64_of(self.reserved.0) || delta.1 > i64_of(self.reserved.1)
+    }
 }
 
-/// Reserved by other writes of `user` that have not lapsed: `(bytes, objects)`.
-async fn reserved_by_others(
-    tx: &mut Transaction<'_, Any>,
-    user: UserId,
-    except: i64,
-) -> Result<(u64, u64), CatalogError> {
-    let row = sqlx::query(
-        "SELECT CAST(COALESCE(SUM(bytes), 0) AS BIGINT) AS rb, CAST(COALESCE(SUM(objects), 0) AS BIGINT) AS ro \
-         FROM quota_reservations WHERE user_id = $1 AND expires_at > $2 AND id <> $3",
-    )
-    .bind(user.0)
-    .bind(now_ms())
-    .bind(except)
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok((u64_col(&row, "rb")?, u64_col(&row, "ro")?))
+/// Whether `adding` to `usage` and what is `reserved` stays within `share` (0–1) of every limit.
+pub fn well_within(quota: &Quota, usage: Usage, reserved: (u64, u64), adding: (u64, u64), share: f64) -> bool {
+    let within = |limit: Option<u64>, used: u64, reserved: u64, add: u64| {
+        limit.is_none_or(|l| (used.saturating_add(reserved).saturating_add(add) as f64) <= l as f64 * share)
+    };
+    within(quota.bytes, usage.bytes, reserved.0, adding.0) && within(quota.objects, usage.objects, reserved.1, adding.1)
 }
 
 /// Which limit `usage` plus what is `reserved` plus `adding` would pass; what is not added to
@@ -144,41 +161,40 @@ fn passes(quota: &Quota, usage: Usage, reserved: (u64, u64), adding: (u64, u64))
         .or_else(|| over(quota.objects, usage.objects, reserved.1, adding.1).map(QuotaLimit::Objects))
 }
 
-/// Locks the user's usage row for the transaction and reads it.
-async fn lock_usage(tx: &mut Transaction<'_, Any>, user: UserId) -> Result<Usage, CatalogError> {
-    let row = sqlx::query(&format!("UPDATE user_usage SET bytes = bytes WHERE user_id = $1 RETURNING {USAGE_COLUMNS}"))
-        .bind(user.0)
-        .fetch_optional(&mut **tx)
-        .await?
-        .ok_or(CatalogError::Gone)?;
-    usage_from_row(&row)
+/// Reads the user's usage and reserved counters (in `tx`, whose statements locked the row when
+/// they changed it).
+async fn read_usage(tx: &mut Transaction<'_, Any>, user: UserId) -> Result<(Usage, (u64, u64)), CatalogError> {
+    let row = sqlx::query(&format!(
+        "SELECT {USAGE_COLUMNS}, reserved_bytes, reserved_objects FROM user_usage WHERE user_id = $1"
+    ))
+    .bind(user.0)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(CatalogError::Gone)?;
+    Ok((usage_from_row(&row)?, (u64_col(&row, "reserved_bytes")?, u64_col(&row, "reserved_objects")?)))
 }
 
-/// Checks a commit that changed `user`'s usage by `delta` (bytes, objects) against `check`,
-/// in the commit's transaction; removes the write's reservation. `QuotaExceeded` when a
-/// dimension that grew is now over its limit.
+/// Checks a commit that changed `user`'s usage by `delta` (bytes, objects) against `check`, in
+/// the commit's transaction, when it adds more than its reservation covers: `QuotaExceeded`
+/// when a dimension that grew is now over its limit.
 pub(super) async fn check_commit(
     tx: &mut Transaction<'_, Any>,
     user: UserId,
-    check: &QuotaCheck<'_>,
+    check: &QuotaCheck,
     delta: (i64, i64),
 ) -> Result<(), CatalogError> {
-    let own = check.reservation.map_or(0, Reservation::id);
-    if own != 0 {
-        sqlx::query("DELETE FROM quota_reservations WHERE id = $1").bind(own).execute(&mut **tx).await?;
-    }
-    if delta.0 <= 0 && delta.1 <= 0 {
+    if !check.needed(delta) {
         return Ok(());
     }
-    // The trigger has already added the delta; take it off to ask "may this much be added?".
-    let after = lock_usage(tx, user).await?;
-    let before = Usage {
-        bytes: after.bytes.saturating_sub(delta.0.max(0) as u64),
-        objects: after.objects.saturating_sub(delta.1.max(0) as u64),
-        ..after
-    };
-    let reserved = reserved_by_others(tx, user, own).await?;
-    match passes(&check.quota, before, reserved, (delta.0.max(0) as u64, delta.1.max(0) as u64)) {
+    // The row is locked: the trigger updated it when the row that grew usage changed.
+    let (after, reserved) = read_usage(tx, user).await?;
+    let grew = (delta.0.max(0) as u64, delta.1.max(0) as u64);
+    // The trigger has added the delta; take it off to ask "may this much be added?". Our own
+    // reservation is still in the counters: it is not room others took.
+    let before =
+        Usage { bytes: after.bytes.saturating_sub(grew.0), objects: after.objects.saturating_sub(grew.1), ..after };
+    let others = (reserved.0.saturating_sub(check.reserved.0), reserved.1.saturating_sub(check.reserved.1));
+    match passes(&check.quota, before, others, grew) {
         Some(limit) => Err(CatalogError::QuotaExceeded(limit)),
         None => Ok(()),
     }
@@ -196,6 +212,25 @@ impl Catalog {
         quota_from_row(&row, defaults)
     }
 
+    /// The quota in effect for `user` (as [`Catalog::quota`]), what they store, and what writes
+    /// in flight reserved (bytes, objects): one query.
+    pub async fn quota_and_usage(
+        &self,
+        user: UserId,
+        defaults: &Quota,
+    ) -> Result<(Quota, Usage, (u64, u64)), CatalogError> {
+        let row = sqlx::query(
+            "SELECT u.quota_custom, u.quota_bytes, u.quota_objects, g.bytes, g.objects, g.cold_bytes, g.cold_objects, \
+             g.reserved_bytes, g.reserved_objects FROM users u JOIN user_usage g ON g.user_id = u.id WHERE u.id = $1",
+        )
+        .bind(user.0)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(CatalogError::Gone)?;
+        let reserved = (u64_col(&row, "reserved_bytes")?, u64_col(&row, "reserved_objects")?);
+        Ok((quota_from_row(&row, defaults)?, usage_from_row(&row)?, reserved))
+    }
+
     /// What `user` stores now.
     pub async fn usage(&self, user: UserId) -> Result<Usage, CatalogError> {
         let row = sqlx::query(&format!("SELECT {USAGE_COLUMNS} FROM user_usage WHERE user_id = $1"))
@@ -206,8 +241,10 @@ impl Catalog {
     }
 
     /// Reserves room for `bytes` and `objects` more unless, with what `user` stores and what
-    /// other writes reserved, that would pass `quota`: then `QuotaExceeded` and nothing is
-    /// reserved. The reservation is renewed until it is dropped or committed.
+    /// other writes reserved, that would pass `quota`: then `QuotaExceeded` (naming the limit)
+    /// and nothing is reserved. One conditional update of the user's counters decides, so
+    /// concurrent reservations on any number of processes cannot pass the quota together. The
+    /// reservation is renewed until it is released or dropped.
     pub async fn reserve_quota(
         &self,
         user: UserId,
@@ -215,34 +252,71 @@ impl Catalog {
         bytes: u64,
         objects: u64,
     ) -> Result<Reservation, CatalogError> {
-        let now = now_ms();
-        let mut tx = self.pool().begin().await?;
-        let usage = lock_usage(&mut tx, user).await?;
-        sqlx::query("DELETE FROM quota_reservations WHERE user_id = $1 AND expires_at <= $2")
+        let expires_at = now_ms().saturating_add(ms(RESERVATION_TTL));
+        let limit = |l: Option<u64>| l.map(i64_of);
+        // The counters change only if it fits: a dimension the write adds nothing to never refuses.
+        let fits = "($2 = 0 OR $4 IS NULL OR bytes + reserved_bytes + $2 <= $4) \
+                    AND ($3 = 0 OR $5 IS NULL OR objects + reserved_objects + $3 <= $5)";
+        let update = format!(
+            "UPDATE user_usage SET reserved_bytes = reserved_bytes + $2, reserved_objects = reserved_objects + $3 \
+             WHERE user_id = $1 AND {fits}"
+        );
+        let reserved = match self.kind() {
+            // One statement: the row's new values are what the next writer's condition sees.
+            CatalogKind::Postgres => sqlx::query(&format!(
+                "WITH r AS ({update} RETURNING user_id, bytes, reserved_bytes) \
+                 INSERT INTO quota_reservations (user_id, bytes, objects, expires_at) \
+                 SELECT user_id, $2, $3, $6 FROM r RETURNING id, (SELECT bytes + reserved_bytes FROM r) AS taken"
+            ))
             .bind(user.0)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        let reserved = reserved_by_others(&mut tx, user, 0).await?;
-        if let Some(limit) = passes(quota, usage, reserved, (bytes, objects)) {
+            .bind(i64_of(bytes))
+            .bind(i64_of(objects))
+            .bind(limit(quota.bytes))
+            .bind(limit(quota.objects))
+            .bind(expires_at)
+            .fetch_optional(self.pool())
+            .await?
+            .map(|row| Ok::<_, CatalogError>((col::<i64>(&row, "id")?, u64_col(&row, "taken")?)))
+            .transpose()?,
+            CatalogKind::Sqlite => {
+                let mut tx = self.pool().begin().await?;
+                let row = sqlx::query(&format!("{update} RETURNING bytes + reserved_bytes AS taken"))
+                    .bind(user.0)
+                    .bind(i64_of(bytes))
+                    .bind(i64_of(objects))
+                    .bind(limit(quota.bytes))
+                    .bind(limit(quota.objects))
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                match row {
+                    None => None,
+                    Some(row) => {
+                        let id: i64 = sqlx::query(
+                            "INSERT INTO quota_reservations (user_id, bytes, objects, expires_at) \
+                             VALUES ($1, $2, $3, $4) RETURNING id",
+                        )
+                        .bind(user.0)
+                        .bind(i64_of(bytes))
+                        .bind(i64_of(objects))
+                        .bind(expires_at)
+                        .fetch_one(&mut *tx)
+                        .await?
+                        .try_get("id")?;
+                        tx.commit().await?;
+                        Some((id, u64_col(&row, "taken")?))
+                    }
+                }
+            }
+        };
+        let Some((id, taken)) = reserved else {
+            // Refused (or no such user): say which limit.
+            let mut tx = self.pool().begin().await?;
+            let (usage, reserved) = read_usage(&mut tx, user).await?;
             tx.rollback().await?;
+            let limit =
+                passes(quota, usage, reserved, (bytes, objects)).unwrap_or(QuotaLimit::Bytes(quota.bytes.unwrap_or(0)));
             return Err(CatalogError::QuotaExceeded(limit));
-        }
-        let (bytes_i, objects_i) =
-            (i64::try_from(bytes).unwrap_or(i64::MAX), i64::try_from(objects).unwrap_or(i64::MAX));
-        let id: i64 = sqlx::query(
-            "INSERT INTO quota_reservations (user_id, bytes, objects, expires_at) VALUES ($1, $2, $3, $4) RETURNING id",
-        )
-        .bind(user.0)
-        .bind(bytes_i)
-        .bind(objects_i)
-        .bind(now.saturating_add(ms(RESERVATION_TTL)))
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?;
-        tx.commit().await?;
-        let room_bytes =
-            quota.bytes.map(|q| q.saturating_sub(usage.bytes.saturating_add(reserved.0).saturating_add(bytes)));
+        };
         let catalog = self.clone();
         let renewal = tokio::spawn(async move {
             loop {
@@ -257,7 +331,61 @@ impl Catalog {
                 }
             }
         });
-        Ok(Reservation { id, catalog: self.clone(), renewal, room_bytes })
+        Ok(Reservation {
+            id,
+            bytes,
+            objects,
+            room_bytes: quota.bytes.map(|q| q.saturating_sub(taken)),
+            catalog: self.clone(),
+            renewal,
+            released: false,
+        })
+    }
+
+    /// Removes reservation `id` and takes it off its user's counters (whoever removes the row
+    /// does, so a reservation is given back once).
+    async fn release_reservation(&self, id: i64) -> Result<(), CatalogError> {
+        match self.kind() {
+            CatalogKind::Postgres => {
+                sqlx::query(
+                    "WITH d AS (DELETE FROM quota_reservations WHERE id = $1 RETURNING user_id, bytes, objects) \
+                     UPDATE user_usage u SET reserved_bytes = u.reserved_bytes - d.bytes, \
+                     reserved_objects = u.reserved_objects - d.objects FROM d WHERE u.user_id = d.user_id",
+                )
+                .bind(id)
+                .execute(self.pool())
+                .await?;
+            }
+            CatalogKind::Sqlite => {
+                let mut tx = self.pool().begin().await?;
+                let gone =
+                    sqlx::query("DELETE FROM quota_reservations WHERE id = $1 RETURNING user_id, bytes, objects")
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if let Some(row) = gone {
+                    give_back(&mut tx, &row).await?;
+                }
+                tx.commit().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes reservations whose lease has passed (their process died) and gives their room
+    /// back; returns how many. Run by the collector.
+    pub async fn sweep_reservations(&self) -> Result<usize, CatalogError> {
+        let mut tx = self.pool().begin().await?;
+        let gone =
+            sqlx::query("DELETE FROM quota_reservations WHERE expires_at <= $1 RETURNING user_id, bytes, objects")
+                .bind(now_ms())
+                .fetch_all(&mut *tx)
+                .await?;
+        for row in &gone {
+            give_back(&mut tx, row).await?;
+        }
+        tx.commit().await?;
+        Ok(gone.len())
     }
 
     /// Whether `user` may add `bytes` and `objects` now, reserving nothing: a check before work
@@ -268,15 +396,7 @@ impl Catalog {
             return Ok(());
         }
         let mut tx = self.pool().begin().await?;
-        let usage = sqlx::query(&format!("SELECT {USAGE_COLUMNS} FROM user_usage WHERE user_id = $1"))
-            .bind(user.0)
-            .fetch_optional(&mut *tx)
-            .await?
-            .as_ref()
-            .map(usage_from_row)
-            .transpose()?
-            .unwrap_or_default();
-        let reserved = reserved_by_others(&mut tx, user, 0).await?;
+        let (usage, reserved) = read_usage(&mut tx, user).await?;
         tx.rollback().await?;
         match passes(quota, usage, reserved, (bytes, objects)) {
             Some(limit) => Err(CatalogError::QuotaExceeded(limit)),
@@ -345,10 +465,34 @@ impl Catalog {
                 fixed.push((user, was, is));
             }
         }
+        // Lapsed reservations go; the counters become the sums of those left.
         sqlx::query("DELETE FROM quota_reservations WHERE expires_at <= $1").bind(now_ms()).execute(&mut *tx).await?;
+        sqlx::query(
+            "UPDATE user_usage SET \
+               reserved_bytes = (SELECT CAST(COALESCE(SUM(r.bytes), 0) AS BIGINT) FROM quota_reservations r \
+                                 WHERE r.user_id = user_usage.user_id), \
+               reserved_objects = (SELECT CAST(COALESCE(SUM(r.objects), 0) AS BIGINT) FROM quota_reservations r \
+                                   WHERE r.user_id = user_usage.user_id)",
+        )
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(fixed)
     }
+}
+
+/// Takes a removed reservation (a row with `user_id`, `bytes`, `objects`) off its user's counters.
+async fn give_back(tx: &mut Transaction<'_, Any>, row: &sqlx::any::AnyRow) -> Result<(), CatalogError> {
+    sqlx::query(
+        "UPDATE user_usage SET reserved_bytes = reserved_bytes - $2, reserved_objects = reserved_objects - $3 \
+         WHERE user_id = $1",
+    )
+    .bind(col::<i64>(row, "user_id")?)
+    .bind(col::<i64>(row, "bytes")?)
+    .bind(col::<i64>(row, "objects")?)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// The quota in effect, from a row with `quota_custom`, `quota_bytes` and `quota_objects`.
