@@ -119,8 +119,11 @@ pub async fn list_users(
     if !(1..=1000).contains(&page.limit) {
         return Err(ApiError::invalid("limit", "must be between 1 and 1000"));
     }
-    let users = app.core.catalog.admin_users(&app.core.default_quota(), page.after, page.limit).await?;
-    let next_after = (users.len() as i64 == page.limit).then(|| users.last().map(|u| u.id.0)).flatten();
+    // One more than asked tells whether there is a next page.
+    let mut users = app.core.catalog.admin_users(&app.core.default_quota(), page.after, page.limit + 1).await?;
+    let more = users.len() as i64 > page.limit;
+    users.truncate(page.limit as usize);
+    let next_after = if more { users.last().map(|u| u.id.0) } else { None };
     Ok(Json(UserList { users: users.into_iter().map(|u| UserView::new(&app, u)).collect(), next_after }))
 }
 

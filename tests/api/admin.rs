@@ -75,6 +75,14 @@ async fn only_admins_reach_the_admin_api_and_see_every_user_with_usage_and_quota
     assert_eq!(status, StatusCode::OK);
     let users = list["users"].as_array().unwrap();
     assert_eq!(users.len(), 2);
+    assert_eq!(list["next_after"], Value::Null, "no next page");
+    let (_, first) = call(&app, reqwest::Method::GET, "/api/admin/users?limit=1", &admin.token, None).await;
+    assert_eq!(first["users"].as_array().unwrap().len(), 1);
+    let after = first["next_after"].as_i64().expect("a next page");
+    let (_, second) =
+        call(&app, reqwest::Method::GET, &format!("/api/admin/users?limit=1&after={after}"), &admin.token, None).await;
+    assert_eq!(second["users"].as_array().unwrap().len(), 1);
+    assert_eq!(second["next_after"], Value::Null);
     let shown = users.iter().find(|u| u["id"] == uid).unwrap();
     assert_eq!(shown["email"], user.email.as_str());
     assert_eq!(shown["usage"]["bytes"], 1200);

@@ -19,6 +19,9 @@ const MAX_UPLOAD_BYTES = 100 * 1024 * 1024;
 
 const USER = { email: `e2e-${Date.now()}@example.com`, password: 'correct horse battery' };
 const ADMIN = { email: ADMIN_EMAIL, password: 'admin password 1' };
+// The user an admin gives a 1 MiB quota, and the address an invite is made out to.
+const QUOTA_USER = { email: `quota-${Date.now()}@example.com`, password: 'quota horse battery' };
+const INVITEE = { email: `invitee-${Date.now()}@example.com`, password: 'invited horse battery' };
 
 const results = [];
 let blocked = null; // the name of a failed step that later steps depend on
@@ -184,6 +187,27 @@ function fileRow(page, name) {
   return page.locator('table.file-table tbody tr').filter({ has: page.getByText(name, { exact: true }) });
 }
 
+/** The row of the admin's user table for a user, by e-mail. */
+function userRow(page, email) {
+  return page.locator('table.users-table tbody tr').filter({ has: page.getByText(email, { exact: true }) });
+}
+
+/** Leaves whatever session the browser has and shows the login page. */
+async function signOut(page) {
+  await page.goto('/login');
+  await page.evaluate(() => localStorage.removeItem('tiergate.session'));
+  await page.goto('/login');
+  await page.getByRole('heading', { name: 'Log in' }).waitFor();
+}
+
+async function logIn(page, who) {
+  await signOut(page);
+  await page.getByLabel('E-mail').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByTestId('user-email').filter({ hasText: who.email }).waitFor();
+}
+
 async function runScenario({ page, context, server, tmp, uploadRequests }) {
   // Two files big enough that a throttled upload shows its progress, and a third for the hot tier.
   const fileA = { name: 'alpha-report.bin', data: randomBytes(3 * 1024 * 1024 + 123) };
@@ -193,6 +217,9 @@ async function runScenario({ page, context, server, tmp, uploadRequests }) {
     f.path = path.join(tmp, f.name);
     writeFileSync(f.path, f.data);
   }
+  const overQuota = { name: 'over-quota-2MiB.bin', data: randomBytes(2 * 1024 * 1024) };
+  overQuota.path = path.join(tmp, overQuota.name);
+  writeFileSync(overQuota.path, overQuota.data);
   const tooBig = path.join(tmp, 'too-big-101MiB.bin');
   writeFileSync(tooBig, '');
   truncateSync(tooBig, 101 * 1024 * 1024); // sparse: no 101 MiB written to disk
@@ -512,6 +539,146 @@ async function runScenario({ page, context, server, tmp, uploadRequests }) {
     await page.screenshot({ path: path.join(screenshotDir, 'tiering.png'), fullPage: true });
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.waitForURL('**/login');
+  });
+
+  // --- Admin page: quotas and invites ---
+  let inviteUrl = null;
+
+  await step(
+    'a second user signs up (sign-up is open: no invite field)',
+    async () => {
+      await signOut(page);
+      await page.goto('/signup');
+      await page.getByRole('heading', { name: 'Create an account' }).waitFor();
+      await page.waitForLoadState('networkidle'); // the sign-up policy has been asked
+      assert((await page.getByLabel('Invite code').count()) === 0, 'an invite field while sign-up is open');
+      await page.getByLabel('E-mail').fill(QUOTA_USER.email);
+      await page.getByLabel('Password').fill(QUOTA_USER.password);
+      await page.getByRole('button', { name: 'Sign up' }).click();
+      await page.waitForURL('**/login');
+      await page.getByText(`Your account was created. Log in as ${QUOTA_USER.email}.`).waitFor();
+    },
+    { critical: true },
+  );
+
+  await step(
+    'the admin signs up, logs in and opens Admin from the navbar',
+    async () => {
+      // The admin (named in auth.admins by server.mjs) may exist already from the tiering step.
+      await page.goto('/signup');
+      await page.getByLabel('E-mail').fill(ADMIN.email);
+      await page.getByLabel('Password').fill(ADMIN.password);
+      await page.getByRole('button', { name: 'Sign up' }).click();
+      await until(
+        'the sign-up to end (created, or already there)',
+        async () =>
+          page.url().endsWith('/login') ||
+          (await page.getByText('An account with this e-mail already exists').count()) > 0,
+        10_000,
+      );
+      await logIn(page, ADMIN);
+      await page.getByRole('link', { name: 'Admin' }).click();
+      await page.waitForURL('**/admin');
+      await page.getByRole('heading', { name: 'Admin', level: 1 }).waitFor();
+      await userRow(page, ADMIN.email).getByText('you', { exact: true }).waitFor();
+      await userRow(page, QUOTA_USER.email).waitFor();
+    },
+    { critical: true },
+  );
+
+  await step(
+    'the admin sets a 1 MiB quota on the second user',
+    async () => {
+      const row = userRow(page, QUOTA_USER.email);
+      await row.getByText('used, no quota').waitFor();
+      await row.getByRole('button', { name: `Edit quota of ${QUOTA_USER.email}` }).click();
+      const dialog = page.getByRole('dialog', { name: `Quota for ${QUOTA_USER.email}` });
+      await dialog.waitFor();
+      await dialog.getByLabel('Storage limit', { exact: true }).fill('1');
+      await dialog.getByLabel('Unit', { exact: true }).selectOption('MiB');
+      await dialog.getByLabel('Object limit', { exact: true }).fill('');
+      await dialog.getByRole('button', { name: 'Save' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      await row.getByText('0 B of 1 MiB used').waitFor();
+      const quota = await row.locator('td[data-label="Quota"]').innerText();
+      assert(/^1 MiB\b/.test(quota.trim()) && !/default/.test(quota), `quota cell: ${quota}`);
+      // And the server agrees after a reload.
+      await page.reload();
+      await userRow(page, QUOTA_USER.email).getByText('0 B of 1 MiB used').waitFor();
+    },
+    { critical: true },
+  );
+
+  await step('that user\'s Files page shows the usage bar "of 1 MiB"', async () => {
+    await logIn(page, QUOTA_USER);
+    await page.getByRole('heading', { name: 'Files', level: 1 }).waitFor();
+    const usage = page.getByTestId('usage-bytes');
+    await usage.getByText('0 B of 1 MiB used').waitFor();
+    const label = await usage.getByRole('img').getAttribute('aria-label');
+    assert(/of 1 MiB used/.test(label ?? ''), `usage bar label: ${label}`);
+    assert((await page.getByRole('link', { name: 'Admin' }).count()) === 0, 'a non-admin sees the Admin link');
+  });
+
+  await step('an upload over the quota shows the server\'s quota message', async () => {
+    const before = uploadRequests.length;
+    await page.getByTestId('upload-input').setInputFiles([overQuota.path]);
+    const item = page.getByRole('list', { name: 'Uploads' }).locator('li[data-quota="exceeded"]');
+    await item.waitFor({ timeout: 30_000 });
+    const text = await item.getByRole('alert').innerText();
+    assert(/Over your storage quota/.test(text), `upload message: ${text}`);
+    assert(/a quota of 1 MiB/.test(text), `the message does not name the 1 MiB limit: ${text}`);
+    assert(uploadRequests.length > before, 'the upload was not sent (it is under the 100 MiB client-side limit)');
+    await page.getByText('No files yet.').waitFor();
+    await page.getByTestId('usage-bytes').getByText('0 B of 1 MiB used').waitFor();
+  });
+
+  await step('a non-admin opening /admin is told it is for administrators only', async () => {
+    await page.goto('/admin');
+    await page.getByText('Only administrators can open this page.').waitFor();
+    assert((await page.locator('table.users-table').count()) === 0, 'a non-admin sees the user table');
+  });
+
+  await step('the admin creates an invite and its sign-up link is shown once (screenshot admin.png)', async () => {
+    await logIn(page, ADMIN);
+    await page.getByRole('link', { name: 'Admin' }).click();
+    await page.getByRole('heading', { name: 'Invites' }).waitFor();
+    const form = page.getByRole('form', { name: 'New invite' });
+    await form.getByLabel('E-mail (optional)').fill(INVITEE.email);
+    const days = await form.getByLabel('Expires in (days)').inputValue();
+    assert(days === '7', `default expiry ${days} days`);
+    await form.getByRole('button', { name: 'Create invite' }).click();
+    const shown = page.getByTestId('invite-url');
+    await shown.waitFor();
+    inviteUrl = (await shown.innerText()).trim();
+    assert(inviteUrl.startsWith(`${server.baseUrl}/signup?invite=`), `invite link: ${inviteUrl}`);
+    await page.getByText('will not be shown again', { exact: false }).waitFor();
+    await page.getByRole('button', { name: 'Copy sign-up link' }).waitFor();
+    const invites = page.locator('table.invites-table tbody tr').filter({ hasText: INVITEE.email });
+    await invites.getByText('Unused').waitFor();
+    await userRow(page, QUOTA_USER.email).getByText('0 B of 1 MiB used').waitFor();
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: path.join(screenshotDir, 'admin.png'), fullPage: true });
+    // Shown once: gone after a reload, and the list never has the token.
+    const token = new URL(inviteUrl).searchParams.get('invite');
+    await page.reload();
+    await invites.waitFor();
+    assert((await page.getByTestId('invite-url').count()) === 0, 'the invite link is shown again after a reload');
+    assert(!(await page.content()).includes(token), 'the page shows the invite token after a reload');
+  });
+
+  await step('the invite link opens the sign-up page with the code filled in, and it works', async () => {
+    assert(inviteUrl, 'needs the invite link, which was not shown');
+    await signOut(page);
+    await page.goto(inviteUrl);
+    const code = page.getByLabel('Invite code');
+    await code.waitFor();
+    const token = new URL(inviteUrl).searchParams.get('invite');
+    assert((await code.inputValue()) === token, `invite field: ${await code.inputValue()}`);
+    await page.getByLabel('E-mail').fill(INVITEE.email);
+    await page.getByLabel('Password').fill(INVITEE.password);
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await page.waitForURL('**/login');
+    await page.getByText(`Your account was created. Log in as ${INVITEE.email}.`).waitFor();
   });
 }
 

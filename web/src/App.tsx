@@ -1,6 +1,7 @@
 import { Navigate, Route, Routes } from 'react-router';
 import { RequireAuth } from './auth/RequireAuth';
 import { Layout } from './components/Layout';
+import { AdminPage } from './pages/AdminPage';
 import { DashboardPage } from './pages/DashboardPage';
 import { LoginPage } from './pages/LoginPage';
 import { S3AccessPage } from './pages/S3AccessPage';
@@ -24,6 +25,7 @@ export function AppRoutes() {
       <Route path="/" element={<Protected><DashboardPage /></Protected>} />
       <Route path="/s3" element={<Protected><S3AccessPage /></Protected>} />
       <Route path="/tiering" element={<Protected><TieringPage /></Protected>} />
+      <Route path="/admin" element={<Protected><AdminPage /></Protected>} />
       <Route path="*" element={<Navigate to="/" replace />} />
     </Routes>
   );

@@ -36,11 +36,14 @@ export function parseApiError(status: number, bodyText: string): ApiError {
 }
 
 /**
- * A 401 on a request that carried our token means the token is no longer valid:
- * end the session so the router sends the user to the login page with a note.
+ * A 401 on a request that carried our token means the token is no longer valid, and a 403
+ * `account_disabled` that an admin disabled the account: either way end the session so the
+ * router sends the user to the login page with a note saying why.
  */
-export function handleUnauthorized(status: number, sentToken: boolean) {
-  if (status === 401 && sentToken) endSession('expired');
+export function handleUnauthorized(error: ApiError, sentToken: boolean) {
+  if (!sentToken) return;
+  if (error.status === 401) endSession('expired');
+  else if (error.status === 403 && error.code === 'account_disabled') endSession('disabled');
 }
 
 export interface RequestOptions {
@@ -73,8 +76,9 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
   }
 
   if (!response.ok) {
-    handleUnauthorized(response.status, Boolean(token));
-    throw parseApiError(response.status, await response.text());
+    const error = parseApiError(response.status, await response.text());
+    handleUnauthorized(error, Boolean(token));
+    throw error;
   }
   if (response.status === 204) return undefined as T;
   const text = await response.text();

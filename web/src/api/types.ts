@@ -111,3 +111,86 @@ export interface TieringSummary {
   schedule: string;
   timezone: string;
 }
+
+/** `GET /api/auth/me`: who the token belongs to, as the server sees them now. */
+export interface Me {
+  user_id: number;
+  email: string;
+  is_admin: boolean;
+  expires_at: number;
+}
+
+export type SignupPolicy = 'open' | 'invite' | 'closed';
+
+/** What a user stores, in all and by tier. */
+export interface Usage {
+  bytes: number;
+  objects: number;
+  hot_bytes: number;
+  hot_objects: number;
+  cold_bytes: number;
+  cold_objects: number;
+}
+
+/** A quota in effect; `null` is unlimited. `custom`: set by an admin (else the server's default). */
+export interface Quota {
+  bytes: number | null;
+  objects: number | null;
+  custom: boolean;
+}
+
+/** `GET /api/usage`. */
+export interface MyUsage {
+  usage: Usage;
+  quota: Quota;
+}
+
+export interface AdminUser {
+  id: number;
+  email: string;
+  created_at: string;
+  disabled: boolean;
+  disabled_at: string | null;
+  is_admin: boolean;
+  /** `settings`: named in the server's settings (not changeable here); `granted`: through the admin API. */
+  admin_source: 'settings' | 'granted' | null;
+  last_login_at: string | null;
+  usage: Usage;
+  quota: Quota;
+}
+
+export interface AdminUserPage {
+  users: AdminUser[];
+  /** Pass as `after` for the next page; `null` on the last. */
+  next_after: number | null;
+}
+
+export interface QuotaChange {
+  bytes: number | null;
+  objects: number | null;
+}
+
+export type InviteStatus = 'unused' | 'used' | 'expired';
+
+export interface Invite {
+  id: number;
+  email: string | null;
+  created_by: number | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+  used_by: number | null;
+  status: InviteStatus;
+}
+
+/** The answer to creating an invite: the token and link are shown this once. */
+export interface NewInvite extends Invite {
+  token: string;
+  signup_url: string;
+}
+
+export interface InviteRequest {
+  email?: string;
+  /** Seconds. */
+  expires_in?: number;
+}

@@ -73,4 +73,23 @@ describe('uploadFile', () => {
     await expect(promise).rejects.toBeInstanceOf(ApiError);
     expect(getSessionState()).toEqual({ session: null, endReason: 'expired' });
   });
+
+  it('ends the session when the account has been disabled', async () => {
+    vi.stubGlobal('XMLHttpRequest', FakeXhr);
+    startSession({ token: 'tok', userId: 1, email: 'a@b.c', isAdmin: false, expiresAt: Date.now() + 60_000 });
+    const { promise } = uploadFile(new File(['x'], 'x.txt'), () => {});
+    FakeXhr.last!.respond(403, { error: { code: 'account_disabled', message: 'this account is disabled; ask an administrator' } });
+    await expect(promise).rejects.toMatchObject({ status: 403, code: 'account_disabled' });
+    expect(getSessionState()).toEqual({ session: null, endReason: 'disabled' });
+  });
+
+  it('passes a quota refusal on with its code and message', async () => {
+    vi.stubGlobal('XMLHttpRequest', FakeXhr);
+    startSession({ token: 'tok', userId: 1, email: 'a@b.c', isAdmin: false, expiresAt: Date.now() + 60_000 });
+    const { promise } = uploadFile(new File(['x'], 'x.txt'), () => {});
+    const message = 'the upload would pass your storage quota: a quota of 1048576 bytes; delete files, or ask an admin for more';
+    FakeXhr.last!.respond(413, { error: { code: 'quota_exceeded', message } });
+    await expect(promise).rejects.toMatchObject({ status: 413, code: 'quota_exceeded', message });
+    expect(getSessionState().session).not.toBeNull();
+  });
 });

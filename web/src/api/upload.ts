@@ -35,8 +35,9 @@ export function uploadFile(file: File, onProgress: (fraction: number) => void): 
         }
         return;
       }
-      handleUnauthorized(xhr.status, Boolean(token));
-      reject(parseApiError(xhr.status, xhr.responseText));
+      const error = parseApiError(xhr.status, xhr.responseText);
+      handleUnauthorized(error, Boolean(token));
+      reject(error);
     };
     xhr.onerror = () => reject(parseApiError(0, ''));
     xhr.onabort = () => reject(new ApiError(0, 'aborted', 'The upload was cancelled.'));

@@ -9,7 +9,8 @@ export interface AuthValue {
   /** Why the previous session ended, when there is none now. */
   endReason: EndReason | null;
   login: (email: string, password: string) => Promise<Session>;
-  signup: (email: string, password: string) => Promise<SignupResponse>;
+  /** `invite`: the code from an admin's invite link, sent when there is one. */
+  signup: (email: string, password: string, invite?: string) => Promise<SignupResponse>;
   logout: () => void;
 }
 
@@ -37,15 +38,14 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     return session;
   }, [queryClient]);
 
-  const signup = useCallback(
-    (email: string, password: string) =>
-      apiRequest<SignupResponse>('/auth/signup', {
-        method: 'POST',
-        body: { email: email.trim(), password },
-        auth: false,
-      }),
-    [],
-  );
+  const signup = useCallback((email: string, password: string, invite?: string) => {
+    const code = invite?.trim();
+    return apiRequest<SignupResponse>('/auth/signup', {
+      method: 'POST',
+      body: code ? { email: email.trim(), password, invite: code } : { email: email.trim(), password },
+      auth: false,
+    });
+  }, []);
 
   const logout = useCallback(() => {
     endSession('logout');

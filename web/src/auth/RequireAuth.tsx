@@ -4,7 +4,7 @@ import { useAuth } from './AuthContext';
 
 export interface LoginRedirectState {
   from?: string;
-  reason?: 'expired';
+  reason?: 'expired' | 'disabled';
   /** Set by the sign-up page: the account exists now. */
   signedUp?: { email: string; message: string };
 }
@@ -16,7 +16,7 @@ export function RequireAuth({ children }: { children: ReactNode }) {
   if (!session) {
     const state: LoginRedirectState = {
       from: location.pathname + location.search,
-      reason: endReason === 'expired' ? 'expired' : undefined,
+      reason: endReason === 'expired' || endReason === 'disabled' ? endReason : undefined,
     };
     return <Navigate to="/login" replace state={state} />;
   }

@@ -1,7 +1,8 @@
 /**
  * The signed-in session, kept in localStorage so a reload keeps the user logged in.
- * A tiny external store: the API client ends the session on any 401, and React
- * components follow it through `useSyncExternalStore` (see AuthContext).
+ * A tiny external store: the API client ends the session on any 401 (or a 403 saying the
+ * account is disabled), and React components follow it through `useSyncExternalStore`
+ * (see AuthContext).
  */
 
 export interface Session {
@@ -14,7 +15,7 @@ export interface Session {
 }
 
 /** Why the last session ended; the login page explains it. */
-export type EndReason = 'logout' | 'expired';
+export type EndReason = 'logout' | 'expired' | 'disabled';
 
 export interface SessionState {
   session: Session | null;
@@ -71,6 +72,16 @@ export function subscribeSession(listener: () => void): () => void {
 export function startSession(session: Session) {
   localStorage.setItem(STORAGE_KEY, JSON.stringify(session));
   emit({ session, endReason: null });
+}
+
+/** Changes the signed-in session in place (e.g. admin rights granted since login); no-op when signed out. */
+export function updateSession(change: Partial<Omit<Session, 'token'>>) {
+  const current = state.session;
+  if (!current) return;
+  const next = { ...current, ...change };
+  if ((Object.keys(change) as (keyof Session)[]).every((key) => current[key] === next[key])) return;
+  localStorage.setItem(STORAGE_KEY, JSON.stringify(next));
+  emit({ session: next, endReason: null });
 }
 
 export function endSession(reason: EndReason) {

@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { fetchDownloadLink, useDeleteFile, useFilePage } from '../api/queries';
+import { useQueryClient } from '@tanstack/react-query';
+import { fetchDownloadLink, queryKeys, useDeleteFile, useFilePage } from '../api/queries';
 import type { FileRecord, SortField, SortOrder } from '../api/types';
 import { formatBytes, formatCount, formatDate } from '../lib/format';
 import { ConfirmDialog } from './ConfirmDialog';
@@ -41,9 +42,15 @@ export function FileList() {
   const [pendingDelete, setPendingDelete] = useState<FileRecord | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
 
+  const queryClient = useQueryClient();
   const query = useFilePage({ limit, offset, sort, order });
   const deletion = useDeleteFile();
   const { data } = query;
+
+  /** This page and whatever else hangs off the file list (the usage on the Files page). */
+  function refresh() {
+    void queryClient.invalidateQueries({ queryKey: queryKeys.files });
+  }
 
   function sortBy(field: SortField) {
     if (field === sort) setOrder(order === 'asc' ? 'desc' : 'asc');
@@ -118,7 +125,7 @@ export function FileList() {
               ))}
             </select>
           </label>
-          <button type="button" className="button button-small" onClick={() => query.refetch()} disabled={query.isFetching}>
+          <button type="button" className="button button-small" onClick={refresh} disabled={query.isFetching}>
             {query.isFetching ? 'Refreshing…' : 'Refresh'}
           </button>
         </div>

@@ -1,8 +1,8 @@
-import { screen } from '@testing-library/react';
+import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { getSessionState } from '../auth/session';
-import { mockApi, renderApp, signIn } from '../test/utils';
+import { apiError, mockApi, renderApp, signIn } from '../test/utils';
 import { Layout } from './Layout';
 
 describe('Layout and protected routes', () => {
@@ -42,5 +42,46 @@ describe('Layout and protected routes', () => {
     mockApi({});
     renderApp(<p>secret</p>, { protectedRoute: true });
     expect(JSON.parse(screen.getByTestId('login-state').textContent ?? '{}')).toMatchObject({ reason: 'expired' });
+  });
+
+  it('shows the Admin link to admins only', async () => {
+    mockApi({ 'GET /auth/me': { body: { user_id: 7, email: 'ada@example.com', is_admin: false, expires_at: 0 } } });
+    signIn({ isAdmin: false });
+    const { unmount } = renderApp(<Layout>body</Layout>, { protectedRoute: true });
+    expect(screen.getByRole('link', { name: 'Tiering' })).toBeInTheDocument();
+    expect(screen.queryByRole('link', { name: 'Admin' })).not.toBeInTheDocument();
+    unmount();
+
+    mockApi({ 'GET /auth/me': { body: { user_id: 7, email: 'ada@example.com', is_admin: true, expires_at: 0 } } });
+    signIn({ isAdmin: true });
+    renderApp(<Layout>body</Layout>, { protectedRoute: true });
+    expect(screen.getByRole('link', { name: 'Admin' })).toHaveAttribute('href', '/admin');
+  });
+
+  it('follows /api/auth/me when admin rights were granted or taken back since the login', async () => {
+    let isAdmin = true;
+    const { calls } = mockApi({
+      'GET /auth/me': () => ({ body: { user_id: 7, email: 'ada@example.com', is_admin: isAdmin, expires_at: 0 } }),
+    });
+    signIn({ isAdmin: false });
+    const { queryClient } = renderApp(<Layout>body</Layout>, { protectedRoute: true });
+    expect(await screen.findByRole('link', { name: 'Admin' })).toBeInTheDocument();
+    expect(getSessionState().session?.isAdmin).toBe(true);
+    expect(JSON.parse(localStorage.getItem('tiergate.session') ?? '{}')).toMatchObject({ isAdmin: true, token: 'token-123' });
+    expect(calls[0]?.headers.Authorization).toBe('Bearer token-123');
+
+    isAdmin = false;
+    await queryClient.invalidateQueries();
+    await waitFor(() => expect(screen.queryByRole('link', { name: 'Admin' })).not.toBeInTheDocument());
+    expect(getSessionState().session?.isAdmin).toBe(false);
+  });
+
+  it('logs out a disabled account and tells the login page why', async () => {
+    mockApi({ 'GET /auth/me': apiError(403, 'account_disabled', 'this account is disabled; ask an administrator') });
+    signIn();
+    renderApp(<Layout>body</Layout>, { protectedRoute: true });
+    await waitFor(() => expect(screen.getByTestId('location')).toHaveTextContent('/login'));
+    expect(JSON.parse(screen.getByTestId('login-state').textContent ?? '{}')).toEqual({ from: '/', reason: 'disabled' });
+    expect(getSessionState()).toEqual({ session: null, endReason: 'disabled' });
   });
 });

@@ -1,11 +1,22 @@
-import type { ReactNode } from 'react';
+import { useEffect, type ReactNode } from 'react';
 import { NavLink } from 'react-router';
+import { useMe } from '../api/queries';
 import { useAuth, useSession } from '../auth/AuthContext';
+import { updateSession } from '../auth/session';
 
-/** The signed-in frame: skip link, navbar with the user's e-mail and logout, then the page. */
+/**
+ * The signed-in frame: skip link, navbar with the user's e-mail and logout, then the page.
+ * It asks /api/auth/me who the user is now, so that admin rights granted or taken back since
+ * the login show (the Admin link, the admin tools of the Tiering page) without logging in again.
+ */
 export function Layout({ children }: { children: ReactNode }) {
   const session = useSession();
   const { logout } = useAuth();
+  const me = useMe();
+  const serverSaysAdmin = me.data && me.data.user_id === session.userId ? me.data.is_admin : undefined;
+  useEffect(() => {
+    if (serverSaysAdmin !== undefined) updateSession({ isAdmin: serverSaysAdmin });
+  }, [serverSaysAdmin]);
   return (
     <>
       <a className="skip-link" href="#main">
@@ -27,6 +38,11 @@ export function Layout({ children }: { children: ReactNode }) {
               <li>
                 <NavLink to="/tiering">Tiering</NavLink>
               </li>
+              {session.isAdmin && (
+                <li>
+                  <NavLink to="/admin">Admin</NavLink>
+                </li>
+              )}
             </ul>
           </nav>
           <div className="navbar-user">

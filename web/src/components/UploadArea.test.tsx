@@ -118,6 +118,37 @@ describe('UploadArea', () => {
     expect(screen.getByRole('alert')).toHaveTextContent('The server refused it: the file is larger than the limit');
   });
 
+  it('shows a quota refusal (413 quota_exceeded) with the limit it names, in readable units', async () => {
+    const { pending, input, onUploaded } = setup();
+    await userEvent.upload(input, fileOfSize('video.mp4', 2 * 1024 * 1024));
+    await act(async () =>
+      pending[0]!.reject(
+        new ApiError(
+          413,
+          'quota_exceeded',
+          'the upload would pass your storage quota: a quota of 1048576 bytes; delete files, or ask an admin for more',
+        ),
+      ),
+    );
+    const item = screen.getByRole('listitem');
+    expect(item).toHaveAttribute('data-status', 'error');
+    expect(item).toHaveAttribute('data-quota', 'exceeded');
+    expect(within(item).getByRole('alert')).toHaveTextContent(
+      'Upload failed: Over your storage quota. The upload would pass your storage quota: a quota of 1 MiB; delete files, or ask an admin for more',
+    );
+    expect(within(item).getByRole('button', { name: 'Retry video.mp4' })).toBeInTheDocument();
+    expect(onUploaded).not.toHaveBeenCalled();
+  });
+
+  it('names an object quota the same way', async () => {
+    const { pending, input } = setup();
+    await userEvent.upload(input, fileOfSize('one-more.txt', 10));
+    await act(async () =>
+      pending[0]!.reject(new ApiError(413, 'quota_exceeded', 'the upload would pass your storage quota: a quota of 1000 objects')),
+    );
+    expect(screen.getByRole('alert')).toHaveTextContent('a quota of 1,000 objects');
+  });
+
   it('lets finished uploads be dismissed', async () => {
     const { pending, input } = setup();
     await userEvent.upload(input, fileOfSize('done.txt', 5));

@@ -3,7 +3,7 @@ import { useDropzone } from 'react-dropzone';
 import { ApiError } from '../api/client';
 import type { FileRecord } from '../api/types';
 import { MAX_UPLOAD_BYTES, uploadFile, type UploadHandle } from '../api/upload';
-import { formatBytes } from '../lib/format';
+import { formatBytes, readableQuotaMessage } from '../lib/format';
 import { StorageBadge } from './StorageBadge';
 
 type UploadStatus = 'uploading' | 'done' | 'error' | 'too-large';
@@ -16,6 +16,8 @@ interface UploadItem {
   progress: number;
   result?: FileRecord;
   error?: string;
+  /** The server refused it for the user's quota: more room is needed before a retry helps. */
+  quota?: boolean;
 }
 
 interface UploadAreaProps {
@@ -27,6 +29,10 @@ interface UploadAreaProps {
 }
 
 const TIER_NAMES: Record<string, string> = { minio: 'hot tier (MinIO)', s3: 'cold tier (S3)' };
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
 
 /** Drag-and-drop (or choose) files; each one uploads on its own with its own progress bar. */
 export function UploadArea({ onUploaded, upload = uploadFile, maxBytes = MAX_UPLOAD_BYTES }: UploadAreaProps) {
@@ -57,12 +63,14 @@ export function UploadArea({ onUploaded, upload = uploadFile, maxBytes = MAX_UPL
           handles.current.delete(key);
           if (err instanceof ApiError && err.code === 'aborted') return;
           const message =
-            err instanceof ApiError && err.status === 413
-              ? `The server refused it: ${err.message}`
-              : err instanceof Error
-                ? err.message
-                : 'The upload failed.';
-          update(key, { status: 'error', error: message });
+            err instanceof ApiError && err.code === 'quota_exceeded'
+              ? `Over your storage quota. ${capitalize(readableQuotaMessage(err.message))}`
+              : err instanceof ApiError && err.status === 413
+                ? `The server refused it: ${err.message}`
+                : err instanceof Error
+                  ? err.message
+                  : 'The upload failed.';
+          update(key, { status: 'error', error: message, quota: err instanceof ApiError && err.code === 'quota_exceeded' });
         },
       );
     },
@@ -84,7 +92,7 @@ export function UploadArea({ onUploaded, upload = uploadFile, maxBytes = MAX_UPL
   );
 
   const retry = (item: UploadItem) => {
-    update(item.key, { status: 'uploading', progress: 0, error: undefined });
+    update(item.key, { status: 'uploading', progress: 0, error: undefined, quota: undefined });
     start(item.key, item.file);
   };
 
@@ -137,7 +145,7 @@ function UploadRow({
   const percent = Math.round(item.progress * 100);
   const name = item.file.name;
   return (
-    <li className={`upload-item upload-${item.status}`} data-status={item.status}>
+    <li className={`upload-item upload-${item.status}`} data-status={item.status} data-quota={item.quota ? 'exceeded' : undefined}>
       <div className="upload-head">
         <span className="upload-name" title={name}>
           {name}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration } from './format';
-import { emailProblem, passwordProblem } from './validation';
+import { formatBytes, formatDuration, readableQuotaMessage } from './format';
+import { emailProblem, inviteDaysProblem, passwordProblem, quotaProblem, quotaValue } from './validation';
 import { buildSnippets } from './snippets';
 
 describe('formatBytes', () => {
@@ -31,6 +31,39 @@ describe('validation', () => {
     expect(emailProblem('')).toBe('Enter your e-mail address.');
     expect(passwordProblem('1234567')).toBe('Use at least 8 characters.');
     expect(passwordProblem('12345678')).toBeNull();
+  });
+});
+
+describe('readableQuotaMessage', () => {
+  it('says byte and object limits the way the dashboard does', () => {
+    expect(readableQuotaMessage('the upload would pass your storage quota: a quota of 1048576 bytes; delete files')).toBe(
+      'the upload would pass your storage quota: a quota of 1 MiB; delete files',
+    );
+    expect(readableQuotaMessage('a quota of 25000 objects')).toBe('a quota of 25,000 objects');
+    expect(readableQuotaMessage('something else')).toBe('something else');
+  });
+});
+
+describe('quota and invite checks', () => {
+  it('wants a whole number of 0 or more, or nothing for no limit', () => {
+    expect(quotaProblem('')).toBeNull();
+    expect(quotaProblem('  ')).toBeNull();
+    expect(quotaProblem('0')).toBeNull();
+    expect(quotaProblem('12')).toBeNull();
+    for (const bad of ['-1', '1.5', '1e3', 'ten', '0x10']) {
+      expect(quotaProblem(bad)).toBe('Enter a whole number of 0 or more, or leave it empty for no limit.');
+    }
+    expect(quotaProblem('8192', 1024 ** 4)).toBe('That is more than the server can store as a limit.');
+    expect(quotaProblem('8191', 1024 ** 4)).toBeNull();
+    expect(quotaValue('', 1024)).toBeNull();
+    expect(quotaValue(' 3 ', 1024 ** 2)).toBe(3 * 1024 ** 2);
+  });
+
+  it('wants 1 to 365 whole days for an invite', () => {
+    expect(inviteDaysProblem('7')).toBeNull();
+    expect(inviteDaysProblem('365')).toBeNull();
+    expect(inviteDaysProblem('')).toBe('Enter how many days the invite stays good.');
+    for (const bad of ['0', '366', '1.5', '-2']) expect(inviteDaysProblem(bad)).toBe('Enter a whole number of days from 1 to 365.');
   });
 });
 

@@ -39,3 +39,13 @@ export function formatDuration(seconds: number | null | undefined): string {
 export function formatCount(n: number): string {
   return new Intl.NumberFormat().format(n);
 }
+
+/**
+ * The server's quota refusal names the limit in plain units ("a quota of 1048576 bytes");
+ * this says it the way the rest of the dashboard does ("a quota of 1 MiB").
+ */
+export function readableQuotaMessage(message: string): string {
+  return message
+    .replace(/\b(\d+) bytes\b/g, (_, n: string) => formatBytes(Number(n)))
+    .replace(/\b(\d+) objects\b/g, (_, n: string) => `${formatCount(Number(n))} objects`);
+}

@@ -74,4 +74,21 @@ describe('LoginPage', () => {
     renderLogin({ reason: 'expired' });
     expect(screen.getByRole('status')).toHaveTextContent('Your session has expired. Please log in again.');
   });
+
+  it('says so when the account is disabled (403 account_disabled)', async () => {
+    mockApi({ 'POST /auth/login': apiError(403, 'account_disabled', 'this account is disabled; ask an administrator') });
+    renderLogin();
+    await userEvent.type(screen.getByLabelText('E-mail'), 'ada@example.com');
+    await userEvent.type(screen.getByLabelText('Password'), 'correct horse');
+    await userEvent.click(screen.getByRole('button', { name: 'Log in' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('This account is disabled. Ask an administrator to enable it again.');
+    expect(getSessionState().session).toBeNull();
+    expect(screen.getByRole('button', { name: 'Log in' })).toBeEnabled();
+  });
+
+  it('explains a logout caused by the account being disabled', () => {
+    mockApi({});
+    renderLogin({ reason: 'disabled' });
+    expect(screen.getByRole('status')).toHaveTextContent('You were logged out. This account is disabled.');
+  });
 });

@@ -7,6 +7,8 @@ import { Field } from '../components/Field';
 import { emailProblem } from '../lib/validation';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 
+const DISABLED_MESSAGE = 'This account is disabled. Ask an administrator to enable it again.';
+
 export function LoginPage() {
   useDocumentTitle('Log in');
   const { session, login } = useAuth();
@@ -39,6 +41,8 @@ export function LoginPage() {
       setBusy(false);
       if (err instanceof ApiError && err.status === 401) {
         setFormError('Wrong e-mail or password. Check both and try again.');
+      } else if (err instanceof ApiError && err.code === 'account_disabled') {
+        setFormError(DISABLED_MESSAGE);
       } else {
         setFormError(err instanceof Error ? err.message : 'Logging in failed.');
       }
@@ -49,7 +53,14 @@ export function LoginPage() {
     ? `Your account was created. Log in as ${state.signedUp.email}.`
     : state.reason === 'expired'
       ? 'Your session has expired. Please log in again.'
-      : null;
+      : state.reason === 'disabled'
+        ? `You were logged out. ${DISABLED_MESSAGE}`
+        : null;
+  const noticeClass = state.signedUp
+    ? 'banner banner-success'
+    : state.reason === 'disabled'
+      ? 'banner banner-warning'
+      : 'banner banner-info';
 
   return (
     <main className="auth-page" id="main">
@@ -57,7 +68,7 @@ export function LoginPage() {
         <h1 className="brand-title">Tiergate</h1>
         <h2>Log in</h2>
         {notice && (
-          <p className={state.signedUp ? 'banner banner-success' : 'banner banner-info'} role="status">
+          <p className={noticeClass} role="status">
             {notice}
           </p>
         )}
