@@ -48,7 +48,12 @@ enum Command {
 enum QuotaAction {
     /// Recompute every user's usage from the catalog's objects and parts, print what was wrong,
     /// and drop lapsed reservations. Safe while Tiergate serves.
-    Recount,
+    Recount {
+        /// Also drop the room reserved by writes in flight: for use when no Tiergate process
+        /// serves (after a crash, to give back at once what its writes held for 2 minutes).
+        #[arg(long)]
+        drop_reservations: bool,
+    },
 }
 
 #[tokio::main]
@@ -74,10 +79,10 @@ async fn main() -> anyhow::Result<()> {
             run(settings, Parts { control_plane: false, gateway: false, gc: true, scheduler: true }).await
         }
         Command::Tiering { action: Some(TieringAction::RunNow { dry_run }) } => run_now(settings, dry_run).await,
-        Command::Quota { action: QuotaAction::Recount } => {
+        Command::Quota { action: QuotaAction::Recount { drop_reservations } } => {
             let catalog = tiergate_core::catalog::Catalog::connect(&settings.catalog).await.context("catalog.url")?;
             catalog.migrate().await?;
-            let fixed = catalog.recount_usage().await?;
+            let fixed = catalog.recount_usage(drop_reservations).await?;
             for (user, was, is) in &fixed {
                 println!(
                     "user {}: {} bytes / {} objects recorded, {} bytes / {} objects stored (cold: {} bytes / {} objects)",

@@ -25,11 +25,16 @@ pub struct UsageView {
     hot_objects: u64,
     cold_bytes: u64,
     cold_objects: u64,
+    /// Room held by writes in flight (counted against the quota until they end).
+    reserved_bytes: u64,
+    reserved_objects: u64,
 }
 
-impl From<Usage> for UsageView {
-    fn from(u: Usage) -> Self {
+impl UsageView {
+    fn new(u: Usage, reserved: (u64, u64)) -> Self {
         UsageView {
+            reserved_bytes: reserved.0,
+            reserved_objects: reserved.1,
             bytes: u.bytes,
             objects: u.objects,
             hot_bytes: u.bytes.saturating_sub(u.cold_bytes),
@@ -84,7 +89,7 @@ impl UserView {
             is_admin: admin_source.is_some(),
             admin_source,
             last_login_at: u.last_login_at.map(rfc3339),
-            usage: u.usage.into(),
+            usage: UsageView::new(u.usage, u.reserved),
             quota: QuotaView { bytes: u.quota.bytes, objects: u.quota.objects, custom: u.quota_custom },
         }
     }
@@ -92,15 +97,10 @@ impl UserView {
 
 #[derive(Deserialize)]
 pub struct UserPage {
-    /// Users with a larger id than this.
-    #[serde(default)]
-    after: i64,
-    #[serde(default = "default_limit")]
-    limit: i64,
-}
-
-fn default_limit() -> i64 {
-    100
+    /// Users with a larger id than this (default 0).
+    after: Option<String>,
+    /// 1–1000, default 100.
+    limit: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -116,13 +116,19 @@ pub async fn list_users(
     _admin: Admin,
     Query(page): Query<UserPage>,
 ) -> Result<Json<UserList>, ApiError> {
-    if !(1..=1000).contains(&page.limit) {
-        return Err(ApiError::invalid("limit", "must be between 1 and 1000"));
-    }
+    let number = |field: &'static str, raw: Option<&str>, default: i64, range: std::ops::RangeInclusive<i64>| match raw
+    {
+        None => Ok(default),
+        Some(v) => v.parse::<i64>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+            ApiError::invalid(field, format!("must be a whole number from {} to {}", range.start(), range.end()))
+        }),
+    };
+    let after = number("after", page.after.as_deref(), 0, 0..=i64::MAX)?;
+    let limit = number("limit", page.limit.as_deref(), 100, 1..=1000)?;
     // One more than asked tells whether there is a next page.
-    let mut users = app.core.catalog.admin_users(&app.core.default_quota(), page.after, page.limit + 1).await?;
-    let more = users.len() as i64 > page.limit;
-    users.truncate(page.limit as usize);
+    let mut users = app.core.catalog.admin_users(&app.core.default_quota(), after, limit + 1).await?;
+    let more = users.len() as i64 > limit;
+    users.truncate(limit as usize);
     let next_after = if more { users.last().map(|u| u.id.0) } else { None };
     Ok(Json(UserList { users: users.into_iter().map(|u| UserView::new(&app, u)).collect(), next_after }))
 }
@@ -138,6 +144,12 @@ async fn acted_on(app: &AppState, admin: &Admin, id: i64) -> Result<Response, Ap
     Ok(noted(AuditNote { user_id: Some(admin.0.id.0), target_user_id: Some(id), ..Default::default() }, Json(view)))
 }
 
+/// A user or invite id from the path; anything else is a 404 JSON answer, like an id that names
+/// nothing.
+fn path_id(raw: &str, what: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| ApiError::not_found(what))
+}
+
 fn not_found_user(admin: &Admin, id: i64) -> ApiError {
     ApiError {
         note: Some(Box::new(AuditNote { user_id: Some(admin.0.id.0), target_user_id: Some(id), ..Default::default() })),
@@ -149,18 +161,31 @@ fn not_found_user(admin: &Admin, id: i64) -> ApiError {
 pub async fn get_user(
     State(app): State<AppState>,
     _admin: Admin,
-    Path(id): Path<i64>,
+    Path(raw): Path<String>,
 ) -> Result<Json<UserView>, ApiError> {
+    let id = path_id(&raw, "user")?;
     Ok(Json(user_view(&app, id).await?))
 }
 
-/// A quota to set: `null` (or absent) in a field means unlimited.
-#[derive(Deserialize)]
-pub struct QuotaBody {
-    #[serde(default)]
-    bytes: Option<u64>,
-    #[serde(default)]
-    objects: Option<u64>,
+/// A quota from a body `{"bytes": n | null, "objects": n | null}`: both fields, nothing else
+/// (`null`: unlimited), so that a typo never lifts a limit.
+fn quota_body(body: &serde_json::Value) -> Result<Quota, ApiError> {
+    let fields = body
+        .as_object()
+        .ok_or_else(|| ApiError::invalid("body", "must be an object {\"bytes\": n | null, \"objects\": n | null}"))?;
+    if let Some(unknown) = fields.keys().find(|k| *k != "bytes" && *k != "objects") {
+        return Err(ApiError::invalid("body", format!("unknown field {unknown:?}: only bytes and objects")));
+    }
+    let limit = |field: &'static str| match fields.get(field) {
+        None => Err(ApiError::invalid(field, "is required (null for unlimited)")),
+        Some(serde_json::Value::Null) => Ok(None),
+        Some(v) => v
+            .as_u64()
+            .filter(|n| *n <= i64::MAX as u64)
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid(field, "must be a whole number of at least 0, or null")),
+    };
+    Ok(Quota { bytes: limit("bytes")?, objects: limit("objects")? })
 }
 
 /// `PUT /api/admin/users/{id}/quota` (`{"bytes": n | null, "objects": n | null}`): the user's
@@ -169,15 +194,11 @@ pub struct QuotaBody {
 pub async fn set_quota(
     State(app): State<AppState>,
     admin: Admin,
-    Path(id): Path<i64>,
-    JsonBody(body): JsonBody<QuotaBody>,
+    Path(raw): Path<String>,
+    JsonBody(body): JsonBody<serde_json::Value>,
 ) -> Result<Response, ApiError> {
-    for (field, v) in [("bytes", body.bytes), ("objects", body.objects)] {
-        if v.is_some_and(|v| v > i64::MAX as u64) {
-            return Err(ApiError::invalid(field, "is too large"));
-        }
-    }
-    let quota = Quota { bytes: body.bytes, objects: body.objects };
+    let id = path_id(&raw, "user")?;
+    let quota = quota_body(&body)?;
     if !app.core.catalog.set_quota(UserId(id), Some(quota)).await? {
         return Err(not_found_user(&admin, id));
     }
@@ -185,16 +206,32 @@ pub async fn set_quota(
 }
 
 /// `DELETE /api/admin/users/{id}/quota`: the user follows the settings' default quota again.
-pub async fn reset_quota(State(app): State<AppState>, admin: Admin, Path(id): Path<i64>) -> Result<Response, ApiError> {
+pub async fn reset_quota(
+    State(app): State<AppState>,
+    admin: Admin,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&raw, "user")?;
     if !app.core.catalog.set_quota(UserId(id), None).await? {
         return Err(not_found_user(&admin, id));
     }
     acted_on(&app, &admin, id).await
 }
 
-fn not_yourself(admin: &Admin, id: i64, what: &str) -> Result<(), ApiError> {
+/// Refuses (409) an action on yourself, or on an admin named in `auth.admins` (whom only the
+/// settings can change: otherwise an admin granted through the API could lock out the operator).
+async fn acting_on_other(app: &AppState, admin: &Admin, id: i64, what: &str) -> Result<(), ApiError> {
     if admin.0.id.0 == id {
         return Err(ApiError::new(StatusCode::CONFLICT, "not_yourself", format!("an admin cannot {what} themselves")));
+    }
+    if let Some(target) = app.core.catalog.user_by_id(UserId(id)).await? {
+        if app.core.identity.is_admin(&target.email) {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "named_in_settings",
+                "this admin is named in auth.admins: only the settings change them",
+            ));
+        }
     }
     Ok(())
 }
@@ -204,9 +241,10 @@ fn not_yourself(admin: &Admin, id: i64, what: &str) -> Result<(), ApiError> {
 pub async fn disable_user(
     State(app): State<AppState>,
     admin: Admin,
-    Path(id): Path<i64>,
+    Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
-    not_yourself(&admin, id, "disable")?;
+    let id = path_id(&raw, "user")?;
+    acting_on_other(&app, &admin, id, "disable").await?;
     if !app.core.catalog.set_disabled(UserId(id), true).await? {
         return Err(not_found_user(&admin, id));
     }
@@ -214,7 +252,12 @@ pub async fn disable_user(
 }
 
 /// `POST /api/admin/users/{id}/enable`.
-pub async fn enable_user(State(app): State<AppState>, admin: Admin, Path(id): Path<i64>) -> Result<Response, ApiError> {
+pub async fn enable_user(
+    State(app): State<AppState>,
+    admin: Admin,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&raw, "user")?;
     if !app.core.catalog.set_disabled(UserId(id), false).await? {
         return Err(not_found_user(&admin, id));
     }
@@ -231,10 +274,11 @@ pub struct AdminBody {
 pub async fn set_admin(
     State(app): State<AppState>,
     admin: Admin,
-    Path(id): Path<i64>,
+    Path(raw): Path<String>,
     JsonBody(body): JsonBody<AdminBody>,
 ) -> Result<Response, ApiError> {
-    not_yourself(&admin, id, "change the admin rights of")?;
+    let id = path_id(&raw, "user")?;
+    acting_on_other(&app, &admin, id, "change the admin rights of").await?;
     if !app.core.catalog.set_granted_admin(UserId(id), body.admin).await? {
         return Err(not_found_user(&admin, id));
     }
@@ -244,8 +288,13 @@ pub async fn set_admin(
 /// `DELETE /api/admin/users/{id}`: 204 once the user, their keys, buckets, objects and uploads
 /// are gone (objects through the usual delete path: their bytes are collected from `gc_queue`).
 /// 409 for yourself.
-pub async fn delete_user(State(app): State<AppState>, admin: Admin, Path(id): Path<i64>) -> Result<Response, ApiError> {
-    not_yourself(&admin, id, "delete")?;
+pub async fn delete_user(
+    State(app): State<AppState>,
+    admin: Admin,
+    Path(raw): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&raw, "user")?;
+    acting_on_other(&app, &admin, id, "delete").await?;
     if !app.core.delete_user(UserId(id)).await? {
         return Err(not_found_user(&admin, id));
     }
@@ -345,8 +394,9 @@ pub async fn list_invites(State(app): State<AppState>, _admin: Admin) -> Result<
 pub async fn delete_invite(
     State(app): State<AppState>,
     _admin: Admin,
-    Path(id): Path<i64>,
+    Path(raw): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    let id = path_id(&raw, "invite")?;
     if app.core.catalog.delete_invite(id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
@@ -369,7 +419,7 @@ pub async fn my_usage(State(app): State<AppState>, user: crate::auth::AuthUser) 
         .await?
         .ok_or_else(|| ApiError::not_found("user"))?;
     Ok(Json(MyUsage {
-        usage: me.usage.into(),
+        usage: UsageView::new(me.usage, me.reserved),
         quota: QuotaView { bytes: me.quota.bytes, objects: me.quota.objects, custom: me.quota_custom },
     }))
 }

@@ -360,6 +360,10 @@ pub async fn blob(
     }
     let object = app.core.catalog.object_by_id(id).await?.filter(|o| o.version_id.as_str() == q.v);
     let object = object.ok_or_else(|| ApiError::not_found("file"))?;
+    // A link handed out before its owner was disabled stops working with their other credentials.
+    if app.core.catalog.user_status(object.owner).await? != tiergate_core::catalog::UserStatus::Active {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "account_disabled", "the file's account is disabled"));
+    }
     let Ok(range) = parse_range(&headers, object.size) else {
         let mut refused = ApiError::new(
             StatusCode::RANGE_NOT_SATISFIABLE,

@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::settings::{AuditSettings, AuditTarget};
 
 /// Events queued for the writer at most; past it events are dropped and counted
-/// (`tiergate_audit_events_dropped_total`), never waited for.
+/// (`tiergate_audit_events_dropped_total`, as are events a failed write lost), never waited for.
 const QUEUE: usize = 65_536;
 
 /// Which surface a request came in on.
@@ -95,9 +95,11 @@ impl AuditLog {
             AuditTarget::Stdout => Box::new(std::io::stdout()),
             AuditTarget::File(path) => {
                 if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(parent)?;
+                    std::fs::create_dir_all(parent)
+                        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", parent.display())))?;
                 }
-                Box::new(std::fs::OpenOptions::new().create(true).append(true).open(path)?)
+                let file = std::fs::OpenOptions::new().create(true).append(true).open(path);
+                Box::new(file.map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?)
             }
         };
         let (sender, lines) = sync_channel::<String>(QUEUE);
@@ -129,22 +131,35 @@ impl AuditLog {
     }
 }
 
-/// Writes each line whole, flushing whenever the queue runs dry.
+/// Writes each line whole, flushing whenever the queue runs dry. Events of a batch that could
+/// not be written (a full disk) are counted as dropped, and the next batch starts on a line of
+/// its own, so a line cut short never runs into the next event.
 fn write_lines(mut out: Box<dyn Write + Send>, lines: std::sync::mpsc::Receiver<String>) {
     let mut buffered = Vec::with_capacity(64 * 1024);
+    let mut broken = false;
     while let Ok(first) = lines.recv() {
         buffered.clear();
+        if broken {
+            buffered.push(b'\n');
+        }
+        let mut count = 1u64;
         buffered.extend_from_slice(first.as_bytes());
         buffered.push(b'\n');
         while let Ok(more) = lines.try_recv() {
             buffered.extend_from_slice(more.as_bytes());
             buffered.push(b'\n');
+            count += 1;
             if buffered.len() >= 1024 * 1024 {
                 break;
             }
         }
-        if let Err(e) = out.write_all(&buffered).and_then(|()| out.flush()) {
-            tracing::error!(error = %e, "could not write to the audit log");
+        match out.write_all(&buffered).and_then(|()| out.flush()) {
+            Ok(()) => broken = false,
+            Err(e) => {
+                broken = true;
+                crate::metrics::metrics().audit_dropped.inc_by(count);
+                tracing::error!(error = %e, events = count, "could not write to the audit log; events dropped");
+            }
         }
     }
 }
@@ -157,6 +172,53 @@ pub fn is_read_operation(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Fails its first write after `good` bytes (as a full disk does), then works.
+    struct FullOnce {
+        out: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+        good: usize,
+        failed: bool,
+    }
+
+    impl Write for FullOnce {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let mut out = self.out.lock().unwrap();
+            if !self.failed && out.len() + buf.len() > self.good {
+                self.failed = true;
+                let n = self.good.saturating_sub(out.len());
+                out.extend_from_slice(&buf[..n]);
+                return Err(std::io::Error::new(std::io::ErrorKind::StorageFull, "no space left"));
+            }
+            out.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_failed_write_counts_its_events_and_never_runs_a_cut_line_into_the_next() {
+        let out = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (sender, lines) = sync_channel::<String>(16);
+        let writer = FullOnce { out: out.clone(), good: 10, failed: false };
+        let dropped = crate::metrics::metrics().audit_dropped.get();
+        sender.send("{\"n\":1,\"pad\":\"xxxxxxxxxxxx\"}".into()).unwrap();
+        let thread = std::thread::spawn(move || write_lines(Box::new(writer), lines));
+        while out.lock().unwrap().is_empty() {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        sender.send("{\"n\":2}".into()).unwrap();
+        drop(sender);
+        thread.join().unwrap();
+        let text = String::from_utf8(out.lock().unwrap().clone()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text:?}");
+        assert!(serde_json::from_str::<serde_json::Value>(lines[0]).is_err(), "the cut line stands alone");
+        assert_eq!(lines[1], "{\"n\":2}");
+        assert!(crate::metrics::metrics().audit_dropped.get() > dropped, "the lost event is counted");
+    }
 
     #[test]
     fn events_are_one_json_object_a_line_in_the_file() {

@@ -212,7 +212,11 @@ impl Core {
             .upload_part(&upload.backing_key, &upload.backend_upload_id, part_number, metered, content_length)
             .await;
         let measured = meter.finish().await;
-        let stored = stored.map_err(storage)?;
+        // The backend's upload gone: aborted or completed meanwhile.
+        let stored = stored.map_err(|e| match e {
+            StorageError::NotFound => WriteError::NoSuchUpload,
+            e => storage(e),
+        })?;
         let size = measured.bytes;
         if !measured.ended || size != content_length {
             return Err(WriteError::IncompleteBody { announced: content_length, got: size });

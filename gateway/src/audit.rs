@@ -12,6 +12,8 @@ use tiergate_core::identity::DerivedKey;
 #[derive(Debug, Clone)]
 struct Seen {
     operation: String,
+    /// Known otherwise than from the access key id (STS: from the login token).
+    user_id: Option<i64>,
     access_key_id: String,
     bucket: Option<String>,
     key: Option<String>,
@@ -28,9 +30,10 @@ impl AuditSlot {
         operation: String,
         access_key_id: &str,
         (bucket, key): (Option<String>, Option<String>),
+        user_id: Option<i64>,
     ) {
         let Some(slot) = extensions.get::<AuditSlot>() else { return };
-        let seen = Seen { operation, access_key_id: access_key_id.to_string(), bucket, key };
+        let seen = Seen { operation, user_id, access_key_id: access_key_id.to_string(), bucket, key };
         *slot.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(seen);
     }
 }
@@ -90,8 +93,11 @@ impl Request {
         let mut event = AuditEvent::new(Surface::S3, operation, status);
         event.request_id = Some(request_id.to_string());
         event.client = self.client;
-        let key_id = seen.as_ref().map(|s| s.access_key_id.clone()).or(self.claimed_key);
-        event.user_id = key_id.as_deref().and_then(DerivedKey::parse).map(|k| k.user.0);
+        let key_id = seen.as_ref().map(|s| s.access_key_id.clone()).or(self.claimed_key).filter(|k| !k.is_empty());
+        event.user_id = seen
+            .as_ref()
+            .and_then(|s| s.user_id)
+            .or_else(|| key_id.as_deref().and_then(DerivedKey::parse).map(|k| k.user.0));
         event.access_key_id = key_id;
         if let Some(seen) = seen {
             event.bucket = seen.bucket;

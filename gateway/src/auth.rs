@@ -47,7 +47,7 @@ impl S3Access for DerivedKeyAuth {
         let access_key = cx.credentials().map(|c| c.access_key.clone());
         if let Some(access_key) = &access_key {
             let (operation, target) = (cx.s3_op().name().to_string(), crate::audit::target(cx.s3_path()));
-            crate::audit::AuditSlot::fill(cx.extensions_mut(), operation, access_key, target);
+            crate::audit::AuditSlot::fill(cx.extensions_mut(), operation, access_key, target, None);
         }
         let Some(credentials) = cx.credentials() else {
             return Err(s3_error!(AccessDenied, "Anonymous access is not allowed; sign the request."));

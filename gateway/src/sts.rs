@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use s3s::route::S3Route;
 use s3s::{Body, S3Request, S3Response, S3Result};
-use tiergate_core::catalog::now_ms;
+use tiergate_core::catalog::{now_ms, UserStatus};
 use tiergate_core::identity::{DerivedKey, SESSION_SERIAL};
 use tiergate_core::Core;
 use time::format_description::well_known::Rfc3339;
@@ -60,7 +60,7 @@ fn sts_error(status: StatusCode, code: &str, message: &str) -> S3Response<Body> 
 }
 
 impl AssumeRoleWithWebIdentity {
-    fn answer(&self, params: &HashMap<String, String>) -> S3Response<Body> {
+    async fn answer(&self, params: &HashMap<String, String>, extensions: &http::Extensions) -> S3Response<Body> {
         if params.get("Action").map(String::as_str) != Some(ACTION) {
             return sts_error(StatusCode::BAD_REQUEST, "InvalidAction", "Only AssumeRoleWithWebIdentity is supported.");
         }
@@ -74,6 +74,16 @@ impl AssumeRoleWithWebIdentity {
                 "The web identity token is invalid or has expired.",
             );
         };
+        crate::audit::AuditSlot::fill(extensions, ACTION.to_string(), "", (None, None), Some(login.user.0));
+        // A disabled or deleted account's login buys nothing.
+        match self.core.catalog.user_status(login.user).await {
+            Ok(UserStatus::Active) => {}
+            Ok(_) => return sts_error(StatusCode::FORBIDDEN, "AccessDenied", "The account is disabled."),
+            Err(e) => {
+                tracing::warn!(error = %e, "catalog unavailable");
+                return sts_error(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", "Please retry.");
+            }
+        }
         let duration = match params.get("DurationSeconds").map(|d| d.parse::<i64>()) {
             None => DEFAULT_DURATION,
             Some(Ok(d)) if d >= MIN_DURATION => d,
@@ -95,6 +105,13 @@ impl AssumeRoleWithWebIdentity {
             .and_then(|t| t.format(&Rfc3339).ok())
             .unwrap_or_default();
         let session_token = self.core.identity.session_token(&key);
+        crate::audit::AuditSlot::fill(
+            extensions,
+            ACTION.to_string(),
+            &key.access_key_id,
+            (None, None),
+            Some(login.user.0),
+        );
         let request_id = uuid::Uuid::new_v4();
         tracing::info!(user_id = login.user.0, expires_at, "temporary credentials issued over STS");
         xml_response(
@@ -160,6 +177,6 @@ impl AssumeRoleWithWebIdentity {
             };
             params.extend(query_params(&body));
         }
-        self.answer(&params)
+        self.answer(&params, &req.extensions).await
     }
 }

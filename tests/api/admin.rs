@@ -114,16 +114,37 @@ async fn only_admins_reach_the_admin_api_and_see_every_user_with_usage_and_quota
     assert_eq!(app.upload(&user.token, "b.txt", vec![1; 400]).await.status(), StatusCode::CREATED);
 
     // Bad input is a clear 4xx, never a 500.
-    for bad in [json!({ "bytes": -1 }), json!({ "bytes": "lots" }), json!({ "bytes": 1e30 })] {
+    for bad in [
+        json!({ "bytes": -1, "objects": null }),
+        json!({ "bytes": "lots", "objects": null }),
+        json!({ "bytes": 1e30, "objects": null }),
+        // A typo, a missing field or another shape never lifts a limit.
+        json!({}),
+        json!({ "byts": 100, "objects": null }),
+        json!({ "bytes": 100 }),
+        json!([5, 6]),
+        json!(null),
+    ] {
         let (status, body) =
             call(&app, reqwest::Method::PUT, &format!("/api/admin/users/{uid}/quota"), &admin.token, Some(bad)).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     }
+    let unlimited = json!({ "bytes": null, "objects": null });
     let (status, _) =
-        call(&app, reqwest::Method::PUT, "/api/admin/users/999999/quota", &admin.token, Some(json!({}))).await;
+        call(&app, reqwest::Method::PUT, "/api/admin/users/999999/quota", &admin.token, Some(unlimited.clone())).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = call(&app, reqwest::Method::GET, "/api/admin/users?limit=0", &admin.token, None).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    for path in ["/api/admin/users/abc", "/api/admin/users/1.5", "/api/admin/users/99999999999999999999/disable"] {
+        let method = if path.ends_with("disable") { reqwest::Method::POST } else { reqwest::Method::GET };
+        let (status, body) = call(&app, method, path, &admin.token, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(body["error"]["code"], "not_found", "a JSON error for {path}");
+    }
+    for query in ["limit=0", "limit=abc", "after=-1"] {
+        let (status, body) =
+            call(&app, reqwest::Method::GET, &format!("/api/admin/users?{query}"), &admin.token, None).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        assert_eq!(body["error"]["code"], "validation_error");
+    }
 
     // Admins act on others, not on themselves.
     let admin_id = id_of(&app, &admin).await;
@@ -151,6 +172,17 @@ async fn only_admins_reach_the_admin_api_and_see_every_user_with_usage_and_quota
     assert_eq!(status, StatusCode::OK, "a granted admin reaches the admin API");
     let me: Value = app.get("/api/auth/me", &user.token).await.json().await.unwrap();
     assert_eq!(me["is_admin"], true);
+    // But cannot lock out the admin named in the settings.
+    for (method, path, body) in [
+        (reqwest::Method::POST, format!("/api/admin/users/{admin_id}/disable"), None),
+        (reqwest::Method::DELETE, format!("/api/admin/users/{admin_id}"), None),
+        (reqwest::Method::PUT, format!("/api/admin/users/{admin_id}/admin"), Some(json!({ "admin": false }))),
+    ] {
+        let (status, body) = call(&app, method, &path, &user.token, body).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{path}");
+        assert_eq!(body["error"]["code"], "named_in_settings");
+    }
+    assert_eq!(app.get("/api/auth/me", &admin.token).await.status(), StatusCode::OK);
 }
 
 async fn disabling(catalog: CatalogChoice) {
@@ -166,6 +198,15 @@ async fn disabling(catalog: CatalogChoice) {
 
     let user = app.user().await;
     let uid = id_of(&app, &user).await;
+    assert_eq!(app.upload(&user.token, "linked.txt", b"abc".to_vec()).await.status(), StatusCode::CREATED);
+    let file_id = app.list(&user.token).await["files"][0]["id"].as_i64().unwrap();
+    let (_, url) =
+        call(&app, reqwest::Method::GET, &format!("/api/files/{file_id}/download?redirect=false"), &user.token, None)
+            .await;
+    let link = url["url"].as_str().filter(|u| u.contains("/api/blobs/")).map(str::to_string);
+    if let Some(link) = &link {
+        assert_eq!(app.api.get(link).send().await.unwrap().status(), StatusCode::OK);
+    }
     let (temp_id, temp_secret) = app.credentials(&user.token).await;
     let (_, key) = call(&app, reqwest::Method::POST, "/api/keys", &user.token, Some(json!({}))).await;
     let (key_id, key_secret) = (key["access_key_id"].as_str().unwrap(), key["secret_access_key"].as_str().unwrap());
@@ -214,6 +255,21 @@ async fn disabling(catalog: CatalogChoice) {
     for s3 in [&clients[0], &clients[2], &clients[4]] {
         let e = s3.list_buckets().send().await.unwrap_err();
         assert_eq!(code(&e.into_service_error()), "InvalidAccessKeyId");
+    }
+    // Their still-valid login token buys no new session credentials either.
+    let res = app
+        .api
+        .post(&app.gateway)
+        .form(&[("Action", "AssumeRoleWithWebIdentity"), ("WebIdentityToken", user.token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(res.text().await.unwrap().contains("<Code>AccessDenied</Code>"));
+    // Nor does a download link handed out before (the embedded tiers' links are served here).
+    if let Some(link) = &link {
+        let res = app.api.get(link).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
     }
     // On the other process as soon as the notification arrives (wait for it, not for a time).
     for s3 in [&clients[1], &clients[3]] {
@@ -416,7 +472,7 @@ async fn the_audit_log_has_one_event_per_change_and_no_secret() {
         reqwest::Method::PUT,
         &format!("/api/admin/users/{uid}/quota"),
         &admin.token,
-        Some(json!({ "bytes": 100 })),
+        Some(json!({ "bytes": 100, "objects": null })),
     )
     .await;
     assert_eq!(status, StatusCode::OK);

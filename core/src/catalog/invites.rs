@@ -28,7 +28,9 @@ pub struct Invite {
 pub enum InviteError {
     #[error("the invite is not valid: it does not exist, was used, or has expired")]
     Invalid,
-    #[error("the invite is for another e-mail address")]
+    /// Told apart for the logs; the answer says the same as for [`InviteError::Invalid`], so a
+    /// token's holder does not learn that it is good for someone else.
+    #[error("the invite is not valid: it does not exist, was used, or has expired")]
     OtherEmail,
     #[error(transparent)]
     Catalog(#[from] CatalogError),

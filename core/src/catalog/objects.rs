@@ -8,7 +8,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::quota::{self, QuotaCheck};
-use super::{col, ms, now_ms, Catalog, CatalogError};
+use super::{col, ms, now_ms, Catalog, CatalogError, CatalogKind};
 use crate::domain::{BackingKey, Tier, UserId, VersionId};
 
 /// An object as the catalog holds it.
@@ -364,17 +364,29 @@ impl Catalog {
         let (condition, gc_grace) = (commit.condition, commit.gc_grace);
         // A first version needs a transaction only to complete an upload, or to check a quota
         // that its reservation does not cover.
-        let plain = commit.completes_upload.is_none() && commit.quota.is_none_or(|q| !q.needed((new.size as i64, 1)));
+        // A first version is one statement, unless it completes an upload: with a quota its
+        // reservation does not cover, the statement itself checks it (see `insert_object`).
+        let guard = commit.quota.filter(|q| q.needed((new.size as i64, 1)));
         loop {
             // With If-Match the key must have a version already: only the overwrite can commit.
             if condition.if_match.is_none() {
-                if plain {
-                    if let Some(object) = self.insert_object(self.pool(), new, now).await? {
+                if commit.completes_upload.is_none() {
+                    if let Some(object) = self.insert_object(self.pool(), new, now, guard.as_ref()).await? {
                         return Ok(object);
+                    }
+                    if let Some(check) = &guard {
+                        // Not inserted: the key has a version (an overwrite, below), or the quota
+                        // refused it.
+                        if self.object(new.owner, new.bucket_id, &new.key).await?.is_none() {
+                            match quota::refusal(self, new.owner, check, (new.size, 1)).await? {
+                                Some(limit) => return Err(CatalogError::QuotaExceeded(limit)),
+                                None => continue,
+                            }
+                        }
                     }
                 } else {
                     let mut tx = self.pool().begin().await?;
-                    if let Some(object) = self.insert_object(&mut *tx, new, now).await? {
+                    if let Some(object) = self.insert_object(&mut *tx, new, now, None).await? {
                         finish_commit(&mut tx, new.owner, commit, (new.size as i64, 1)).await?;
                         tx.commit().await?;
                         return Ok(object);
@@ -429,24 +441,53 @@ impl Catalog {
         }
     }
 
-    /// Inserts `new` as the first version of its key; `None` when the key has one already.
-    /// One statement, committed on its own: on Postgres a concurrent insert of the same key
-    /// makes this wait for it and then see the conflict.
+    /// Inserts `new` as the first version of its key; `None` when the key has one already or,
+    /// with `quota`, when the owner's usage and others' reservations leave no room for it. One
+    /// statement, committed on its own: on Postgres a concurrent insert of the same key makes
+    /// this wait for it and then see the conflict, and the quota's condition is read from the
+    /// usage row locked (`FOR UPDATE`, the latest version) by this statement; SQLite takes its
+    /// write lock before the statement reads.
     async fn insert_object<'e>(
         &self,
         executor: impl sqlx::Executor<'e, Database = Any>,
         new: &NewObjectRow,
         now: i64,
+        quota: Option<&QuotaCheck>,
     ) -> Result<Option<CatalogObject>, CatalogError> {
-        let sql = format!(
-            "INSERT INTO objects (owner_id, bucket_id, key, version_id, size, etag, content_type, user_metadata, \
-                 checksums, original_filename, tier, hot_key, created_at, headers, display_name) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'hot', $11, $12, $13, $14) \
+        const COLUMNS_IN: &str = "owner_id, bucket_id, key, version_id, size, etag, content_type, user_metadata, \
+            checksums, original_filename, tier, hot_key, created_at, headers, display_name";
+        const VALUES: &str = "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'hot', $11, $12, $13, $14";
+        let sql = match quota {
+            None => format!(
+                "INSERT INTO objects ({COLUMNS_IN}) VALUES ({VALUES}) \
                  ON CONFLICT (bucket_id, key) DO NOTHING RETURNING {}",
-            inserted_columns()
-        );
+                inserted_columns()
+            ),
+            Some(_) => {
+                let usage = match self.kind() {
+                    CatalogKind::Postgres => "(SELECT * FROM user_usage WHERE user_id = $1 FOR UPDATE) g",
+                    CatalogKind::Sqlite => "user_usage g",
+                };
+                format!(
+                    "INSERT INTO objects ({COLUMNS_IN}) SELECT {VALUES} FROM {usage} WHERE g.user_id = $1 \
+                     AND ($15 IS NULL OR g.bytes + g.reserved_bytes - $17 + $5 <= $15) \
+                     AND ($16 IS NULL OR g.objects + g.reserved_objects - $18 + 1 <= $16) \
+                     ON CONFLICT (bucket_id, key) DO NOTHING RETURNING {}",
+                    inserted_columns()
+                )
+            }
+        };
         let query = sqlx::query(&sql).bind(new.owner.0).bind(new.bucket_id).bind(&new.key);
-        let inserted = new.bind_version(query, now).fetch_optional(executor).await?;
+        let mut query = new.bind_version(query, now);
+        if let Some(check) = quota {
+            let limit = |v: Option<u64>| v.map(|v| i64::try_from(v).unwrap_or(i64::MAX));
+            query = query
+                .bind(limit(check.quota.bytes))
+                .bind(limit(check.quota.objects))
+                .bind(i64::try_from(check.reserved.0).unwrap_or(i64::MAX))
+                .bind(i64::try_from(check.reserved.1).unwrap_or(i64::MAX));
+        }
+        let inserted = query.fetch_optional(executor).await?;
         inserted.as_ref().map(object_from_row).transpose()
     }
 

@@ -18,8 +18,10 @@ use sqlx::{Any, Row, Transaction};
 use super::{col, ms, now_ms, Catalog, CatalogError, CatalogKind};
 use crate::domain::UserId;
 
-/// How long a reservation lasts unless renewed; its holder renews it every third of this.
-const RESERVATION_TTL: Duration = Duration::from_secs(300);
+/// How long a reservation lasts unless renewed; its holder renews it every third of this. A
+/// process killed mid-write holds the room it reserved this long (`tiergate quota recount
+/// --drop-reservations` gives it back at once when no process serves).
+const RESERVATION_TTL: Duration = Duration::from_secs(120);
 
 /// Limits on what a user stores; `None` is unlimited.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -172,6 +174,22 @@ async fn read_usage(tx: &mut Transaction<'_, Any>, user: UserId) -> Result<(Usag
     .await?
     .ok_or(CatalogError::Gone)?;
     Ok((usage_from_row(&row)?, (u64_col(&row, "reserved_bytes")?, u64_col(&row, "reserved_objects")?)))
+}
+
+/// Which limit a write of `adding` (bytes, objects) that its reservation (`check.reserved`) does
+/// not cover would pass now, reading the counters; `None` when it fits (it was refused for
+/// another reason, or the room came free since).
+pub(super) async fn refusal(
+    catalog: &Catalog,
+    user: UserId,
+    check: &QuotaCheck,
+    adding: (u64, u64),
+) -> Result<Option<QuotaLimit>, CatalogError> {
+    let mut tx = catalog.pool().begin().await?;
+    let (usage, reserved) = read_usage(&mut tx, user).await?;
+    tx.rollback().await?;
+    let others = (reserved.0.saturating_sub(check.reserved.0), reserved.1.saturating_sub(check.reserved.1));
+    Ok(passes(&check.quota, usage, others, adding))
 }
 
 /// Checks a commit that changed `user`'s usage by `delta` (bytes, objects) against `check`, in
@@ -422,9 +440,10 @@ impl Catalog {
     }
 
     /// Recomputes every user's usage from their objects and parts, and drops lapsed
-    /// reservations (`tiergate quota recount`). Returns the users whose usage was wrong, with
+    /// reservations, or every reservation with `drop_reservations` (only when no process serves:
+    /// a write in flight would lose its room) (`tiergate quota recount`). Returns the users whose usage was wrong, with
     /// what it said and what it is.
-    pub async fn recount_usage(&self) -> Result<Vec<(UserId, Usage, Usage)>, CatalogError> {
+    pub async fn recount_usage(&self, drop_reservations: bool) -> Result<Vec<(UserId, Usage, Usage)>, CatalogError> {
         let mut tx = self.pool().begin().await?;
         let rows = sqlx::query(
             "SELECT u.user_id, u.bytes, u.objects, u.cold_bytes, u.cold_objects, \
@@ -465,8 +484,10 @@ impl Catalog {
                 fixed.push((user, was, is));
             }
         }
-        // Lapsed reservations go; the counters become the sums of those left.
-        sqlx::query("DELETE FROM quota_reservations WHERE expires_at <= $1").bind(now_ms()).execute(&mut *tx).await?;
+        // Lapsed reservations go (all of them when no process serves); the counters become the
+        // sums of those left.
+        let until = if drop_reservations { i64::MAX } else { now_ms() };
+        sqlx::query("DELETE FROM quota_reservations WHERE expires_at <= $1").bind(until).execute(&mut *tx).await?;
         sqlx::query(
             "UPDATE user_usage SET \
                reserved_bytes = (SELECT CAST(COALESCE(SUM(r.bytes), 0) AS BIGINT) FROM quota_reservations r \

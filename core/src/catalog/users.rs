@@ -22,6 +22,8 @@ pub struct AdminUser {
     /// Whether `quota` is the user's own (else the settings' defaults).
     pub quota_custom: bool,
     pub usage: Usage,
+    /// Room reserved by their writes in flight (bytes, objects).
+    pub reserved: (u64, u64),
 }
 
 /// Whether a user's credentials work.
@@ -39,7 +41,8 @@ const USER_VERDICT: i64 = i64::MIN;
 const ADMIN_USER_COLUMNS: &str = "u.id, u.email, u.created_at, u.disabled_at, u.is_admin, u.last_login_at, \
     u.quota_custom, u.quota_bytes, u.quota_objects, \
     COALESCE(g.bytes, 0) AS bytes, COALESCE(g.objects, 0) AS objects, \
-    COALESCE(g.cold_bytes, 0) AS cold_bytes, COALESCE(g.cold_objects, 0) AS cold_objects";
+    COALESCE(g.cold_bytes, 0) AS cold_bytes, COALESCE(g.cold_objects, 0) AS cold_objects, \
+    COALESCE(g.reserved_bytes, 0) AS reserved_bytes, COALESCE(g.reserved_objects, 0) AS reserved_objects";
 
 fn admin_user_from_row(row: &sqlx::any::AnyRow, defaults: &Quota) -> Result<AdminUser, CatalogError> {
     Ok(AdminUser {
@@ -52,6 +55,10 @@ fn admin_user_from_row(row: &sqlx::any::AnyRow, defaults: &Quota) -> Result<Admi
         quota: quota_from_row(row, defaults)?,
         quota_custom: col::<i64>(row, "quota_custom")? != 0,
         usage: usage_from_row(row)?,
+        reserved: (
+            col::<i64>(row, "reserved_bytes")?.max(0) as u64,
+            col::<i64>(row, "reserved_objects")?.max(0) as u64,
+        ),
     })
 }
 
