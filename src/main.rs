@@ -186,6 +186,10 @@ async fn run(settings: Settings, parts: Parts) -> anyhow::Result<()> {
         true => Some(bind(server.gateway_addr, "server.gateway_addr").await?),
         false => None,
     };
+    let metrics = match server.metrics_addr {
+        Some(addr) => Some(bind(addr, "server.metrics_addr").await?),
+        None => None,
+    };
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut tasks = tokio::task::JoinSet::new();
     // The gateway stops last: the Postgres connections its serving threads opened belong to their
@@ -212,6 +216,13 @@ async fn run(settings: Settings, parts: Parts) -> anyhow::Result<()> {
         println!("  S3 endpoint:            {} (path-style; region us-east-1)", server.gateway_public_url);
         tracing::info!(addr = %server.gateway_addr, "S3 gateway listening");
         gateway_task = Some(tokio::spawn(tiergate_gateway::serve(core.clone(), listener, stopped(stop_gateway_rx))));
+    }
+    if let Some(listener) = metrics {
+        println!(
+            "  Metrics:                http://{}/metrics",
+            server.metrics_addr.map(|a| a.to_string()).unwrap_or_default()
+        );
+        tasks.spawn(tiergate_control_plane::health::serve_metrics(core.clone(), listener, stopped(stop_rx.clone())));
     }
     if parts.scheduler {
         let schedule = tiergate_tiering::schedule_of(&core).map_err(anyhow::Error::msg)?;

@@ -42,17 +42,31 @@ pub async fn readyz(State(app): State<AppState>) -> (StatusCode, Json<Value>) {
     }
 }
 
-/// `GET /metrics`: Prometheus text; the per-tier gauges are read from the catalog now.
+/// `GET /metrics`: Prometheus text; the per-tier gauges and the tiering figures are read from
+/// the catalog now.
 pub async fn metrics(State(app): State<AppState>) -> (StatusCode, [(axum::http::HeaderName, &'static str); 1], String) {
-    let m = tiergate_core::metrics::metrics();
-    match app.core.catalog.tier_totals(None).await {
-        Ok(totals) => {
-            for (tier, t) in totals {
-                m.objects.with_label_values(&[tier.as_str()]).set(t.objects as f64);
-                m.bytes.with_label_values(&[tier.as_str()]).set(t.bytes as f64);
-            }
-        }
-        Err(e) => tracing::warn!(error = %e, "metrics: could not read the catalog"),
-    }
-    (StatusCode::OK, [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], m.render())
+    render(&app.core).await
+}
+
+async fn render(core: &tiergate_core::Core) -> (StatusCode, [(axum::http::HeaderName, &'static str); 1], String) {
+    tiergate_core::metrics::refresh_from_catalog(&core.catalog).await;
+    let text = tiergate_core::metrics::metrics().render();
+    (StatusCode::OK, [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
+}
+
+/// Serves `/metrics` and `/healthz` alone on `listener` (`server.metrics_addr`) until `shutdown`
+/// completes: for a process that serves no control plane (`tiergate gateway`, `tiergate tiering`).
+pub async fn serve_metrics(
+    core: tiergate_core::Core,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let router = axum::Router::new()
+        .route(
+            "/metrics",
+            axum::routing::get(|State(core): State<tiergate_core::Core>| async move { render(&core).await }),
+        )
+        .route("/healthz", axum::routing::get(healthz))
+        .with_state(core);
+    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
 }

@@ -30,7 +30,8 @@ fn build() -> Result<Metrics, prometheus::Error> {
         tiering_runs: IntCounterVec::new(
             Opts::new(
                 "tiergate_tiering_runs_total",
-                "Tiering passes finished, by status (succeeded, partial, failed).",
+                "Tiering passes finished, by status (succeeded, partial, failed), from the catalog's run records: \
+                 the same on every process.",
             ),
             &["status"],
         )?,
@@ -87,6 +88,20 @@ fn build() -> Result<Metrics, prometheus::Error> {
         )?,
         registry,
     };
+    // Every labelled series exists from the start, at 0.
+    for status in RUN_STATUSES {
+        m.tiering_runs.with_label_values(&[status]);
+    }
+    for result in OBJECT_RESULTS {
+        m.tiering_objects.with_label_values(&[result]);
+    }
+    for tier in ["hot", "cold"] {
+        m.objects.with_label_values(&[tier]);
+        m.bytes.with_label_values(&[tier]);
+    }
+    for limit in ["bytes", "objects"] {
+        m.quota_refusals.with_label_values(&[limit]);
+    }
     m.registry.register(Box::new(m.tiering_runs.clone()))?;
     m.registry.register(Box::new(m.tiering_objects.clone()))?;
     m.registry.register(Box::new(m.tiering_bytes.clone()))?;
@@ -100,6 +115,53 @@ fn build() -> Result<Metrics, prometheus::Error> {
     m.registry.register(Box::new(m.quota_refusals.clone()))?;
     m.registry.register(Box::new(m.audit_dropped.clone()))?;
     Ok(m)
+}
+
+const RUN_STATUSES: [&str; 3] = ["succeeded", "partial", "failed"];
+const OBJECT_RESULTS: [&str; 3] = ["moved", "failed", "skipped"];
+
+/// Makes a counter read `value` (counters only grow; one that would shrink, because run records
+/// were removed, starts again from 0, which Prometheus reads as a counter reset).
+fn set_counter(counter: &prometheus::IntCounter, value: i64) {
+    let value = value.max(0) as u64;
+    let now = counter.get();
+    if value < now {
+        counter.reset();
+        counter.inc_by(value);
+    } else if value > now {
+        counter.inc_by(value - now);
+    }
+}
+
+/// Sets the series that come from the catalog, whichever process did the work: objects and
+/// bytes by tier, and the tiering figures from the run records (runs by status, objects and
+/// bytes moved, the last run and the last success). Called on every scrape.
+pub async fn refresh_from_catalog(catalog: &crate::catalog::Catalog) {
+    let m = metrics();
+    match catalog.tier_totals(None).await {
+        Ok(totals) => {
+            for (tier, t) in totals {
+                m.objects.with_label_values(&[tier.as_str()]).set(t.objects as f64);
+                m.bytes.with_label_values(&[tier.as_str()]).set(t.bytes as f64);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "metrics: could not read the catalog"),
+    }
+    match catalog.run_totals().await {
+        Ok(t) => {
+            for status in RUN_STATUSES {
+                let n = t.runs.iter().find(|(s, _)| s == status).map_or(0, |(_, n)| *n);
+                set_counter(&m.tiering_runs.with_label_values(&[status]), n);
+            }
+            for (result, n) in [("moved", t.moved), ("failed", t.failed), ("skipped", t.skipped)] {
+                set_counter(&m.tiering_objects.with_label_values(&[result]), n);
+            }
+            set_counter(&m.tiering_bytes, t.bytes_moved);
+            m.tiering_last_run.set(t.last_finished.unwrap_or(0) as f64 / 1000.0);
+            m.tiering_last_success.set(t.last_success.unwrap_or(0) as f64 / 1000.0);
+        }
+        Err(e) => tracing::warn!(error = %e, "metrics: could not read the tiering runs"),
+    }
 }
 
 /// The process's metrics.

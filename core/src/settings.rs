@@ -69,6 +69,10 @@ pub struct ServerSettings {
     /// Connections each listener (S3 gateway, control plane) serves at once; one more is closed
     /// as soon as it is accepted.
     pub max_connections: usize,
+    /// Where a process without a control plane (`gateway`, `tiering`) serves `/metrics` and
+    /// `/healthz`; `serve` and `control-plane` serve them on the control plane (and here too when
+    /// set).
+    pub metrics_addr: Option<SocketAddr>,
     pub cors_origins: Vec<String>,
     pub log_format: LogFormat,
     pub log_level: String,
@@ -316,6 +320,8 @@ struct RawServer {
     request_read_timeout: Duration,
     #[serde(default = "default_max_connections")]
     max_connections: usize,
+    #[serde(default)]
+    metrics_addr: Option<String>,
     #[serde(default)]
     cors_origins: Vec<String>,
     log_format: String,
@@ -591,6 +597,12 @@ impl Settings {
         if raw.server.request_read_timeout.is_zero() {
             return Err(invalid("server.request_read_timeout", "must be longer than zero"));
         }
+        let metrics_addr = match raw.server.metrics_addr.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+            None => None,
+            Some(a) => {
+                Some(a.parse::<SocketAddr>().map_err(|e| invalid("server.metrics_addr", format!("{a:?}: {e}")))?)
+            }
+        };
         if raw.server.max_connections == 0 {
             return Err(invalid("server.max_connections", "must be at least 1"));
         }
@@ -634,6 +646,7 @@ impl Settings {
                 max_xml_body_bytes: raw.server.max_xml_body_bytes,
                 request_read_timeout: raw.server.request_read_timeout,
                 max_connections: raw.server.max_connections,
+                metrics_addr,
                 cors_origins: raw.server.cors_origins,
                 log_format,
                 log_level: raw.server.log_level,

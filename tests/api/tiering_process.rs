@@ -299,3 +299,105 @@ async fn metrics_pass_promtool_and_match_the_run_records() {
     assert!(refusals[0].contains("none") && refusals[0].contains("SignatureDoesNotMatch"), "{log}");
     assert!(refusals[1].contains("InvalidIdentityToken"), "{log}");
 }
+
+/// The tiering figures come from the run records, so they are the same on every process: a pass
+/// run by `tiergate tiering run-now` shows on the server's `/metrics` and on a `tiergate gateway`'s
+/// (served on `server.metrics_addr`), and every labelled series is there at 0 before any pass.
+#[tokio::test]
+async fn tiering_metrics_are_the_run_records_on_every_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let free = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (port, gateway, metrics_port, other_gateway) = (free(), free(), free(), free());
+    let base = format!("http://127.0.0.1:{port}");
+    let tiergate = |args: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tiergate"));
+        cmd.args(args)
+            .current_dir(dir.path())
+            .env("TIERGATE_SERVER__CONTROL_PLANE_ADDR", format!("127.0.0.1:{port}"))
+            .env("TIERGATE_SERVER__GATEWAY_ADDR", format!("127.0.0.1:{gateway}"))
+            .env("TIERGATE_AUDIT__TARGET", "off")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        cmd
+    };
+    let mut server = tiergate(&["serve"]).spawn().unwrap();
+    let client = reqwest::Client::new();
+    let scrape = |url: String| {
+        let client = client.clone();
+        async move {
+            for _ in 0..200 {
+                if let Ok(res) = client.get(&url).send().await {
+                    if res.status().is_success() {
+                        return res.text().await.unwrap();
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            panic!("no answer from {url}");
+        }
+    };
+    let before = scrape(format!("{base}/metrics")).await;
+    // The second process once the first has made the catalog and the secrets.
+    let mut other = tiergate(&["gateway"])
+        .env("TIERGATE_SERVER__GATEWAY_ADDR", format!("127.0.0.1:{other_gateway}"))
+        .env("TIERGATE_SERVER__METRICS_ADDR", format!("127.0.0.1:{metrics_port}"))
+        .spawn()
+        .unwrap();
+    for status in ["succeeded", "partial", "failed"] {
+        assert_eq!(metric(&before, &format!("tiergate_tiering_runs_total{{status=\"{status}\"}}")), 0.0);
+    }
+    for result in ["moved", "failed", "skipped"] {
+        assert_eq!(metric(&before, &format!("tiergate_tiering_objects_total{{result=\"{result}\"}}")), 0.0);
+    }
+    assert_eq!(metric(&before, "tiergate_tiering_last_success_timestamp_seconds"), 0.0);
+
+    let creds = serde_json::json!({ "email": "m@example.com", "password": "long enough" });
+    client.post(format!("{base}/api/auth/signup")).json(&creds).send().await.unwrap();
+    let login: Value =
+        client.post(format!("{base}/api/auth/login")).json(&creds).send().await.unwrap().json().await.unwrap();
+    let token = login["access_token"].as_str().unwrap().to_string();
+    for name in ["a", "b"] {
+        let part = reqwest::multipart::Part::bytes(random_bytes(1000)).file_name(name.to_string());
+        let res = client
+            .post(format!("{base}/api/files/upload"))
+            .bearer_auth(&token)
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+    }
+    let pass = tiergate(&["tiering", "run-now"]).status().unwrap();
+    assert!(pass.success());
+
+    let on_server = scrape(format!("{base}/metrics")).await;
+    let on_gateway = scrape(format!("http://127.0.0.1:{metrics_port}/metrics")).await;
+    for text in [&on_server, &on_gateway] {
+        assert_eq!(metric(text, "tiergate_tiering_runs_total{status=\"succeeded\"}"), 1.0);
+        assert_eq!(metric(text, "tiergate_tiering_objects_total{result=\"moved\"}"), 2.0);
+        assert_eq!(metric(text, "tiergate_tiering_bytes_total"), 2000.0);
+        assert!(metric(text, "tiergate_tiering_last_success_timestamp_seconds") > 1.7e9);
+        assert_eq!(
+            metric(text, "tiergate_tiering_last_run_timestamp_seconds"),
+            metric(text, "tiergate_tiering_last_success_timestamp_seconds")
+        );
+    }
+    // The gateway's own S3 traffic is on its own /metrics.
+    let c: Value =
+        client.post(format!("{base}/api/credentials")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+    let s3 = S3Target {
+        endpoint: format!("http://127.0.0.1:{other_gateway}"),
+        access_key: c["access_key_id"].as_str().unwrap().into(),
+        secret_key: c["secret_access_key"].as_str().unwrap().into(),
+    }
+    .client();
+    s3.list_buckets().send().await.unwrap();
+    let on_gateway = scrape(format!("http://127.0.0.1:{metrics_port}/metrics")).await;
+    assert_eq!(metric(&on_gateway, "tiergate_s3_requests_total{op=\"list_buckets\",status=\"200\"}"), 1.0);
+    let health = client.get(format!("http://127.0.0.1:{metrics_port}/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    for child in [&mut server, &mut other] {
+        unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+        assert!(child.wait().unwrap().success());
+    }
+}

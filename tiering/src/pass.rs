@@ -395,16 +395,12 @@ async fn run_leased(
                 Ok(Moved::Done(n)) => {
                     run.moved += 1;
                     run.bytes_moved += n as i64;
-                    metrics().tiering_objects.with_label_values(&["moved"]).inc();
-                    metrics().tiering_bytes.inc_by(n);
                 }
                 Ok(Moved::Skipped(why)) => {
                     tracing::info!(object_id = object.id, reason = why, "object skipped");
-                    metrics().tiering_objects.with_label_values(&["skipped"]).inc();
                 }
                 Err(failure) => {
                     run.failed += 1;
-                    metrics().tiering_objects.with_label_values(&["failed"]).inc();
                     tracing::warn!(object_id = object.id, bucket = %object.bucket, key = %object.key, reason = %failure.reason,
                         "object stays hot");
                     core.catalog.record_tiering_failure(run.id, &object, &failure.reason).await?;
@@ -438,13 +434,9 @@ async fn run_leased(
     core.catalog.update_tiering_run(&run).await?;
     let seconds = started.elapsed().as_secs_f64();
     let m = metrics();
-    m.tiering_runs.with_label_values(&[run.status.as_str()]).inc();
+    // The run-derived series come from the run records on each scrape (`metrics::refresh_from_catalog`),
+    // whichever process ran the pass; the duration histogram is this process's own.
     m.tiering_run_duration.observe(seconds);
-    let now = now_ms() as f64 / 1000.0;
-    m.tiering_last_run.set(now);
-    if run.status == "succeeded" {
-        m.tiering_last_success.set(now);
-    }
     tracing::info!(run_id = run.id, trigger = %run.trigger, status = %run.status, dry_run = run.dry_run,
         candidates = run.candidates, moved = run.moved, failed = run.failed, bytes_moved = run.bytes_moved,
         seconds = format!("{seconds:.2}"), error = run.error.as_deref().unwrap_or(""), "tiering pass finished");

@@ -34,7 +34,7 @@ pub use objects::{
     WriteCondition,
 };
 pub use quota::{well_within, Quota, QuotaCheck, QuotaLimit, Reservation, Usage};
-pub use tiering::{TierTotals, TieringFailure, TieringRun};
+pub use tiering::{RunTotals, TierTotals, TieringFailure, TieringRun};
 pub use users::{AdminUser, User, UserStatus};
 
 use crate::settings::{CatalogSettings, CatalogUrl};

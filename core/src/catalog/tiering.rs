@@ -39,6 +39,20 @@ pub struct TieringFailure {
     pub failed_at: i64,
 }
 
+/// See [`Catalog::run_totals`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunTotals {
+    /// Passes by status (`succeeded`, `partial`, `failed`).
+    pub runs: Vec<(String, i64)>,
+    pub moved: i64,
+    pub failed: i64,
+    /// Candidates a pass neither moved nor failed (overwritten or deleted while it ran).
+    pub skipped: i64,
+    pub bytes_moved: i64,
+    pub last_finished: Option<i64>,
+    pub last_success: Option<i64>,
+}
+
 /// How many objects and bytes a tier holds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TierTotals {
@@ -454,6 +468,37 @@ impl Catalog {
     }
 
     /// Objects and bytes per tier, for one user or for everyone.
+    /// What finished tiering passes (not dry runs) did, from their run records: how many ended
+    /// in each status, the objects moved, failed and skipped and the bytes moved in all, and
+    /// when the last pass, and the last successful one, finished (Unix ms).
+    pub async fn run_totals(&self) -> Result<RunTotals, CatalogError> {
+        let rows = sqlx::query(
+            "SELECT status, CAST(COUNT(*) AS BIGINT) AS n, CAST(COALESCE(SUM(candidates), 0) AS BIGINT) AS candidates, \
+             CAST(COALESCE(SUM(moved), 0) AS BIGINT) AS moved, CAST(COALESCE(SUM(failed), 0) AS BIGINT) AS failed, \
+             CAST(COALESCE(SUM(bytes_moved), 0) AS BIGINT) AS bytes, CAST(MAX(finished_at) AS BIGINT) AS last \
+             FROM tiering_runs WHERE dry_run = 0 AND status <> 'running' GROUP BY status",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        let mut totals = RunTotals::default();
+        for row in rows {
+            let status: String = col(&row, "status")?;
+            let last: Option<i64> = col(&row, "last")?;
+            let (candidates, moved, failed): (i64, i64, i64) =
+                (col(&row, "candidates")?, col(&row, "moved")?, col(&row, "failed")?);
+            totals.moved += moved;
+            totals.failed += failed;
+            totals.skipped += (candidates - moved - failed).max(0);
+            totals.bytes_moved += col::<i64>(&row, "bytes")?;
+            totals.last_finished = totals.last_finished.max(last);
+            if status == "succeeded" {
+                totals.last_success = last;
+            }
+            totals.runs.push((status, col(&row, "n")?));
+        }
+        Ok(totals)
+    }
+
     pub async fn tier_totals(&self, owner: Option<UserId>) -> Result<[(Tier, TierTotals); 2], CatalogError> {
         let rows = sqlx::query(
             "SELECT tier, COUNT(*) AS n, CAST(COALESCE(SUM(size), 0) AS BIGINT) AS bytes FROM objects \
