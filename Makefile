@@ -8,14 +8,22 @@ VENV        ?= $(or $(TIERGATE_VENV),/opt/tiergate-cache/venv)
 PYTHON      := $(VENV)/bin/python
 export CARGO_TERM_COLOR ?= auto
 
-.PHONY: run build build-debug test test-rust test-clients test-web lint fmt web web-deps clean services services-stop bench
+PREFIX      ?= /usr/local
+
+.PHONY: run build build-debug install test test-rust test-clients test-web lint fmt web web-deps clean services services-stop bench
 
 ## run: build the dashboard and the server, and start the embedded default (SQLite + ./data)
-run: web build
-	TIERGATE_SERVER__WEB_DIR=$(CURDIR)/web/dist $(TARGET_DIR)/release/tiergate serve
+run: build
+	$(TARGET_DIR)/release/tiergate serve
 
-build:
+## build: the release binary, with the dashboard (web/dist, built first) inside it
+build: web
 	$(CARGO) build $(CARGO_FLAGS) --release --bin tiergate
+
+## install: the release binary (dashboard inside) into $(PREFIX)/bin
+install: build
+	install -d $(PREFIX)/bin
+	install -m 0755 $(TARGET_DIR)/release/tiergate $(PREFIX)/bin/tiergate
 
 build-debug:
 	$(CARGO) build $(CARGO_FLAGS) --bin tiergate
@@ -24,7 +32,8 @@ build-debug:
 ## clients (aws-cli, boto3, rclone), and the dashboard (unit tests and the browser e2e)
 test: lint test-rust test-clients test-web
 
-test-rust:
+# The dashboard is built first: a test checks that the binary serves it from any folder.
+test-rust: web
 	$(CARGO) test $(CARGO_FLAGS) --workspace --all-targets
 
 test-clients: build-debug

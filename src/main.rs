@@ -61,6 +61,18 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = Settings::load(cli.config.as_deref()).context("could not read the settings")?;
     tiergate_core::telemetry::init(&settings.server);
+    // Only `serve` (and `migrate`, whose job it is) makes a catalog where there is none: any other
+    // command started in the wrong folder would work on a new, empty one without a word.
+    if !matches!(cli.command, Command::Serve | Command::Migrate) {
+        if let Some(path) = settings.catalog.url.sqlite_path().filter(|p| !p.exists()) {
+            anyhow::bail!(
+                "there is no catalog at {} (catalog.url {}): start this command where `tiergate serve` runs, or \
+                 point it at that catalog with --config FILE, TIERGATE_SERVER__DATA_DIR or TIERGATE_CATALOG__URL",
+                path.display(),
+                settings.catalog.url.as_str()
+            );
+        }
+    }
     match cli.command {
         Command::Migrate => {
             let catalog = tiergate_core::catalog::Catalog::connect(&settings.catalog).await.context("catalog.url")?;

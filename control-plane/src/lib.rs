@@ -4,6 +4,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod credentials;
+pub mod dashboard;
 pub mod error;
 pub mod files;
 pub mod health;
@@ -46,10 +47,7 @@ const JSON_BODY_LIMIT: usize = 64 * 1024;
 
 /// The whole control-plane router.
 pub fn router(core: Core) -> Router {
-    let web_dir = core.settings.server.web_dir.clone().or_else(|| {
-        let default = std::path::PathBuf::from("web/dist");
-        default.join("index.html").exists().then_some(default)
-    });
+    let web_dir = core.settings.server.web_dir.clone();
     let cors_origins = core.settings.server.cors_origins.clone();
     let limits = throttle::AddressLimits::start(&core.settings.auth);
     let state = AppState { core, limits };
@@ -91,7 +89,7 @@ pub fn router(core: Core) -> Router {
         .route("/metrics", get(health::metrics));
     app = match web_dir {
         Some(dir) => app.fallback_service(ServeDir::new(&dir).fallback(ServeFile::new(dir.join("index.html")))),
-        None => app.fallback(|| async { ApiError::not_found("page") }),
+        None => app.fallback(dashboard::serve),
     };
     let app = app.with_state(state);
 

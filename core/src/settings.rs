@@ -119,6 +119,15 @@ impl CatalogUrl {
             Self::Postgres(u) | Self::Sqlite(u) => u,
         }
     }
+
+    /// The file of a SQLite catalog (`None` for Postgres, or an in-memory database).
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        let Self::Sqlite(url) = self else { return None };
+        let path = url.split_once(':').map(|(_, rest)| rest).unwrap_or(url);
+        let path = path.strip_prefix("//").unwrap_or(path);
+        let path = path.split('?').next().unwrap_or(path);
+        (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -1,5 +1,6 @@
-//! How the gateway serves connections: many at once on one serving thread, and a stop that
-//! refuses new connections while the requests in flight finish.
+//! How Tiergate serves: the gateway's connections, many at once on one serving thread, and a
+//! stop that refuses new connections while the requests in flight finish; and the dashboard the
+//! binary carries.
 
 use std::time::Duration;
 
@@ -7,6 +8,7 @@ use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use bytes::Bytes;
 use futures::channel::mpsc;
+use reqwest::StatusCode;
 use tiergate_core::domain::{BucketName, Email};
 
 use crate::helpers::{random_bytes, TestApp};
@@ -84,4 +86,58 @@ async fn one_serving_thread_serves_other_connections_while_a_body_waits_and_a_st
     let bucket = app.core.catalog.bucket(owner, &BucketName::parse("slow").unwrap()).await.unwrap().unwrap();
     let stored = app.core.catalog.object(owner, bucket.id, "halves.bin").await.unwrap().expect("the upload is stored");
     assert_eq!(stored.size, content.len() as u64);
+}
+
+/// The binary carries its dashboard: started in an empty folder (no `web/dist` there, no
+/// `server.web_dir`), it serves the app at `/`, its routes, and its hashed assets.
+#[tokio::test]
+async fn a_binary_started_in_an_empty_folder_serves_the_dashboard() {
+    let dir = tempfile::tempdir().unwrap();
+    let free = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = free();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tiergate"))
+        .arg("serve")
+        .current_dir(dir.path())
+        .env("TIERGATE_SERVER__CONTROL_PLANE_ADDR", format!("127.0.0.1:{port}"))
+        .env("TIERGATE_SERVER__GATEWAY_ADDR", format!("127.0.0.1:{}", free()))
+        .env("TIERGATE_AUDIT__TARGET", "off")
+        .env_remove("TIERGATE_SERVER__WEB_DIR")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let mut index = None;
+    for _ in 0..200 {
+        if let Ok(res) = client.get(format!("{base}/")).send().await {
+            index = Some(res);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let index = index.expect("the server answers");
+    assert_eq!(index.status(), StatusCode::OK);
+    assert!(index.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let etag = index.headers()["etag"].to_str().unwrap().to_string();
+    let html = index.text().await.unwrap();
+    assert!(html.contains("id=\"root\""), "{html}");
+    // A route of the app is the app; a revalidation is 304.
+    let route = client.get(format!("{base}/admin")).send().await.unwrap();
+    assert_eq!(route.status(), StatusCode::OK);
+    assert_eq!(route.text().await.unwrap(), html);
+    let again = client.get(format!("{base}/")).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    // Its script, cached for good (its name carries its hash).
+    let script = html.split("src=\"").nth(1).and_then(|s| s.split('"').next()).expect("a script in index.html");
+    let asset = client.get(format!("{base}{script}")).send().await.unwrap();
+    assert_eq!(asset.status(), StatusCode::OK);
+    assert!(asset.headers()["content-type"].to_str().unwrap().contains("javascript"));
+    assert!(asset.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+    // A file that is not there is a 404, not the app.
+    let missing = client.get(format!("{base}/assets/nothing-here.js")).send().await.unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert_eq!(client.get(format!("{base}/api/nothing")).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    child.kill().unwrap();
+    child.wait().unwrap();
 }

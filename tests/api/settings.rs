@@ -94,3 +94,28 @@ async fn the_embedded_default_generates_its_secrets_and_prints_its_urls() {
     assert!(dir.path().join("data/hot").is_dir());
     assert!(dir.path().join("data/cold").is_dir());
 }
+
+/// A command other than `serve` (and `migrate`) started where there is no catalog says so, and
+/// makes none: it would otherwise work on a new, empty one (fresh secrets, "0 candidates").
+#[test]
+fn commands_other_than_serve_refuse_to_make_a_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [&["tiering", "run-now"][..], &["quota", "recount"], &["gateway"], &["tiering"]] {
+        let out = tiergate(dir.path(), args, &[]);
+        assert!(!out.status.success(), "{args:?} ran");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("no catalog at") && stderr.contains("catalog.db"), "{args:?}: {stderr}");
+        assert!(stderr.contains("TIERGATE_SERVER__DATA_DIR"), "{args:?} says how to point it elsewhere: {stderr}");
+        assert!(!dir.path().join("data").exists(), "{args:?} made a data folder");
+    }
+    // Pointed at an existing catalog, it works.
+    let out = tiergate(dir.path(), &["migrate"], &[]);
+    assert!(out.status.success());
+    let out = tiergate(dir.path(), &["quota", "recount"], &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let elsewhere = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out =
+        tiergate(elsewhere.path(), &["quota", "recount"], &[("TIERGATE_SERVER__DATA_DIR", data.to_str().unwrap())]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -117,8 +117,8 @@ impl Catalog {
         DRIVERS.call_once(sqlx::any::install_default_drivers);
         let kind = match &settings.url {
             CatalogUrl::Postgres(_) => CatalogKind::Postgres,
-            CatalogUrl::Sqlite(url) => {
-                create_sqlite_parent(url);
+            CatalogUrl::Sqlite(_) => {
+                create_sqlite_parent(&settings.url);
                 CatalogKind::Sqlite
             }
         };
@@ -181,14 +181,8 @@ impl Catalog {
     }
 }
 
-fn create_sqlite_parent(url: &str) {
-    let path = url.split_once(':').map(|(_, rest)| rest).unwrap_or(url);
-    let path = path.strip_prefix("//").unwrap_or(path);
-    let path = path.split('?').next().unwrap_or(path);
-    if path.is_empty() || path == ":memory:" {
-        return;
-    }
-    if let Some(parent) = std::path::Path::new(path).parent() {
+fn create_sqlite_parent(url: &CatalogUrl) {
+    if let Some(parent) = url.sqlite_path().as_deref().and_then(std::path::Path::parent) {
         let _ = std::fs::create_dir_all(parent);
     }
 }
