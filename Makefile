@@ -25,8 +25,10 @@ install: build
 	install -d $(PREFIX)/bin
 	install -m 0755 $(TARGET_DIR)/release/tiergate $(PREFIX)/bin/tiergate
 
+# The debug binary as the tests build it (`cargo test` builds target/debug/tiergate with the
+# test build's features): a separate `cargo build` would compile the dependencies again.
 build-debug:
-	$(CARGO) build $(CARGO_FLAGS) --bin tiergate
+	$(CARGO) test $(CARGO_FLAGS) --workspace --all-targets --no-run
 
 ## test: everything: formatting and lints, Rust unit and integration tests, the real S3
 ## clients (aws-cli, boto3, rclone), and the dashboard (unit tests and the browser e2e)

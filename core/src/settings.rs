@@ -73,6 +73,8 @@ pub struct ServerSettings {
     /// `/healthz`; `serve` and `control-plane` serve them on the control plane (and here too when
     /// set).
     pub metrics_addr: Option<SocketAddr>,
+    /// How long start-up waits for a catalog or tier that does not answer yet (retrying).
+    pub startup_wait: Duration,
     pub cors_origins: Vec<String>,
     pub log_format: LogFormat,
     pub log_level: String,
@@ -331,6 +333,8 @@ struct RawServer {
     max_connections: usize,
     #[serde(default)]
     metrics_addr: Option<String>,
+    #[serde(with = "humantime_serde", default = "default_startup_wait")]
+    startup_wait: Duration,
     #[serde(default)]
     cors_origins: Vec<String>,
     log_format: String,
@@ -458,6 +462,10 @@ fn one_per_core_if_zero(n: usize) -> usize {
 
 fn default_request_read_timeout() -> Duration {
     Duration::from_secs(30)
+}
+
+fn default_startup_wait() -> Duration {
+    Duration::from_secs(60)
 }
 
 fn default_max_connections() -> usize {
@@ -656,6 +664,7 @@ impl Settings {
                 request_read_timeout: raw.server.request_read_timeout,
                 max_connections: raw.server.max_connections,
                 metrics_addr,
+                startup_wait: raw.server.startup_wait,
                 cors_origins: raw.server.cors_origins,
                 log_format,
                 log_level: raw.server.log_level,

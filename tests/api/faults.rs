@@ -139,3 +139,56 @@ async fn killed_while_an_upload_streams_leaves_no_row_pointing_to_missing_bytes(
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// Started before its hot tier answers (a container started before MinIO), `serve` retries with
+/// a log line for up to `server.startup_wait`, and serves once the tier comes up; if it never
+/// does, it stops naming what is down.
+#[tokio::test]
+async fn start_up_waits_for_a_tier_that_comes_up_later() {
+    let Some(mut minio) = MinioProcess::start().await else { return };
+    minio.stop();
+    let dir = tempfile::tempdir().unwrap();
+    let free = || std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = free();
+    let log_path = dir.path().join("tiergate.log");
+    let serve = |wait: &str| {
+        Command::new(env!("CARGO_BIN_EXE_tiergate"))
+            .arg("serve")
+            .current_dir(dir.path())
+            .env("TIERGATE_SERVER__CONTROL_PLANE_ADDR", format!("127.0.0.1:{port}"))
+            .env("TIERGATE_SERVER__GATEWAY_ADDR", format!("127.0.0.1:{}", free()))
+            .env("TIERGATE_SERVER__STARTUP_WAIT", wait)
+            .env("TIERGATE_TIERS__HOT__KIND", "s3")
+            .env("TIERGATE_TIERS__HOT__ENDPOINT", &minio.target.endpoint)
+            .env("TIERGATE_TIERS__HOT__BUCKET", "late-hot")
+            .env("TIERGATE_TIERS__HOT__ACCESS_KEY_ID", &minio.target.access_key)
+            .env("TIERGATE_TIERS__HOT__SECRET_ACCESS_KEY", &minio.target.secret_key)
+            .env("TIERGATE_TIERS__HOT__CREATE_BUCKET", "true")
+            .env("TIERGATE_AUDIT__TARGET", "off")
+            .env_remove("RUST_LOG")
+            .stdout(std::fs::File::create(&log_path).unwrap())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+
+    // Never up within the wait: a clear error, not a hang.
+    let out = serve("1s").wait_with_output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("tiers.hot"), "{stderr}");
+
+    // Up a moment later: it waits, says so, and serves.
+    let mut child = serve("60s");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !std::fs::read_to_string(&log_path).unwrap_or_default().contains("does not answer yet") {
+        assert!(std::time::Instant::now() < deadline, "no retry line");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    minio.restart().await;
+    wait_healthy(&format!("http://127.0.0.1:{port}")).await;
+    let ready = reqwest::get(format!("http://127.0.0.1:{port}/readyz")).await.unwrap();
+    assert_eq!(ready.status(), StatusCode::OK);
+    let _ = child.kill();
+    let _ = child.wait();
+}
