@@ -24,13 +24,14 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run everything in one process: the S3 gateway, the control plane (REST API and
-    /// dashboard) and the garbage collector. The embedded default needs no configuration.
+    /// dashboard), the tiering scheduler and the garbage collector. The embedded default needs
+    /// no configuration.
     Serve,
     /// Run the control plane alone (REST API, health, dashboard) and the garbage collector.
     ControlPlane,
     /// Run the S3 gateway alone.
     Gateway,
-    /// Run the tiering scheduler alone, or one pass with `run-now`.
+    /// Run the tiering scheduler (and the garbage collector) alone, or one pass with `run-now`.
     Tiering {
         #[command(subcommand)]
         action: Option<TieringAction>,
