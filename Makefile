@@ -10,7 +10,7 @@ export CARGO_TERM_COLOR ?= auto
 
 PREFIX      ?= /usr/local
 
-.PHONY: run build build-debug install test test-rust test-clients test-web lint fmt web web-deps clean services services-stop bench
+.PHONY: run build build-debug install compose-test test test-rust test-clients test-web lint fmt web web-deps clean services services-stop bench
 
 ## run: build the dashboard and the server, and start the embedded default (SQLite + ./data)
 run: build
@@ -66,6 +66,11 @@ web/node_modules/.package-lock.json: web/package-lock.json
 test-web: web build-debug
 	cd web && npm run lint && npm run typecheck && npm run test
 	cd web && E2E_SKIP_BUILD=1 TIERGATE_BIN=$(TARGET_DIR)/debug/tiergate npm run e2e
+
+## compose-test: docker-compose.yml and the Dockerfile, built and walked for real with podman
+## (local stand-ins for the registry images: scripts/compose-standins.sh)
+compose-test:
+	bash scripts/compose-test.sh
 
 ## services: install and start Postgres and two MinIO servers for the tests (as .ci/run does)
 services:

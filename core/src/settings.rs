@@ -717,8 +717,21 @@ fn local_url(addr: SocketAddr) -> Url {
     Url::parse(&format!("http://{host}:{}", addr.port())).expect("a socket address makes a valid URL")
 }
 
-fn tier_from_raw(key: &str, raw: RawTier, default_root: &Path) -> Result<TierSettings, SettingsError> {
+fn tier_from_raw(key: &str, mut raw: RawTier, default_root: &Path) -> Result<TierSettings, SettingsError> {
     let k = |field: &str| format!("{key}.{field}");
+    // An empty value is no value (a compose file passes `${VAR:-}` through as "").
+    for value in [
+        &mut raw.endpoint,
+        &mut raw.presign_endpoint,
+        &mut raw.access_key_id,
+        &mut raw.secret_access_key,
+        &mut raw.backend_storage_class,
+        &mut raw.public_url_base,
+    ] {
+        if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            *value = None;
+        }
+    }
     let public_url_base = raw.public_url_base.as_deref().map(|u| parse_url(&k("public_url_base"), u)).transpose()?;
     let backend = match raw.kind.as_str() {
         "fs" => TierBackend::Fs { root: raw.root.unwrap_or_else(|| default_root.to_path_buf()) },
@@ -820,5 +833,10 @@ mod tests {
         assert!(err("[tiers.hot]\nkind = \"s3\"\nbucket = \"b\"\nmultipart_threshold = 1024")
             .contains("tiers.hot.multipart_threshold"));
         assert!(err("[tiers.hot]\nkind = \"s3\"\nbucket = \"b\"\npart_size = 1024").contains("tiers.hot.part_size"));
+        // Empty values are no values: an endpoint of "" is AWS's.
+        let s = Settings::defaults_with("[tiers.cold]\nkind = \"s3\"\nbucket = \"b\"\nendpoint = \"\"\naccess_key_id = \"\"\nsecret_access_key = \"\"").unwrap();
+        assert!(
+            matches!(s.tiers.cold.backend, TierBackend::S3(ref t) if t.endpoint.is_none() && t.access_key_id.is_none())
+        );
     }
 }

@@ -1,0 +1,63 @@
+# syntax=docker/dockerfile:1.7
+# Tiergate: the release binary, with its dashboard inside, on a slim Debian, as a non-root user.
+#
+#   docker build -t tiergate .
+#   docker run -p 8080:8080 -p 9080:9080 -v tiergate-data:/data tiergate
+#
+# The base images are ARGs, so that a build without a registry can name local stand-ins
+# (scripts/compose-standins.sh builds them; scripts/compose-test.sh uses them).
+ARG RUST_IMAGE=docker.io/library/rust:1.95-bookworm
+ARG NODE_IMAGE=docker.io/library/node:20-bookworm-slim
+ARG RUNTIME_IMAGE=docker.io/library/debian:bookworm-slim
+
+# --- the dashboard ---------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS web
+WORKDIR /src/web
+COPY web/package.json web/package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+COPY web/ ./
+RUN npm run build
+
+# --- the binary, which carries the dashboard -------------------------------------------------
+FROM ${RUST_IMAGE} AS build
+# aws-lc (the TLS library) builds with cmake and a C compiler.
+RUN command -v cmake >/dev/null || (apt-get update && apt-get install -y --no-install-recommends cmake \
+    && rm -rf /var/lib/apt/lists/*)
+WORKDIR /src
+COPY Cargo.toml Cargo.lock rustfmt.toml ./
+COPY src/ src/
+COPY core/ core/
+COPY gateway/ gateway/
+COPY control-plane/ control-plane/
+COPY tiering/ tiering/
+COPY migrations/ migrations/
+COPY config/ config/
+COPY --from=web /src/web/dist/ web/dist/
+# The crate registry and the build outputs are cache mounts: a rebuild after a source change
+# compiles only what changed.
+RUN --mount=type=cache,target=/usr/local/cargo/registry \
+    --mount=type=cache,target=/src/target \
+    cargo build --release --locked --ignore-rust-version --bin tiergate \
+    && cp target/release/tiergate /usr/local/bin/tiergate
+
+# --- what runs -------------------------------------------------------------------------------
+FROM ${RUNTIME_IMAGE}
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates \
+    && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \
+    && useradd --system --uid 10001 --user-group --home-dir /data --no-create-home tiergate \
+    && mkdir /data && chown tiergate:tiergate /data
+COPY --from=build /usr/local/bin/tiergate /usr/local/bin/tiergate
+COPY config/ /etc/tiergate/
+# Inside the container the listeners bind every address; the compose file decides what is
+# published where.
+ENV TIERGATE_SERVER__DATA_DIR=/data \
+    TIERGATE_SERVER__CONTROL_PLANE_ADDR=0.0.0.0:8080 \
+    TIERGATE_SERVER__GATEWAY_ADDR=0.0.0.0:9080
+USER tiergate
+WORKDIR /data
+VOLUME /data
+EXPOSE 8080 9080
+HEALTHCHECK --interval=10s --timeout=6s --start-period=120s --retries=3 CMD ["tiergate", "healthcheck"]
+# As PID 1, SIGTERM stops it cleanly: requests in flight finish, then it exits.
+CMD ["tiergate", "serve"]
