@@ -7,7 +7,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{random_bytes, MinioProcess, TestApp};
+use crate::helpers::{random_bytes, wait_healthy, MinioProcess, TestApp};
 
 #[tokio::test]
 async fn minio_stopped_mid_test_gives_503_and_writes_no_row() {
@@ -44,16 +44,6 @@ fn start_binary(dir: &Path, port: u16) -> Child {
         .stderr(Stdio::null())
         .spawn()
         .unwrap()
-}
-
-async fn wait_healthy(base: &str) {
-    for _ in 0..200 {
-        if reqwest::get(format!("{base}/healthz")).await.is_ok_and(|r| r.status().is_success()) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("tiergate did not start");
 }
 
 fn tmp_bytes(hot: &Path) -> u64 {

@@ -83,7 +83,7 @@ impl S3Target {
     }
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     StdListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
@@ -655,5 +655,35 @@ impl MinioProcess {
 impl Drop for MinioProcess {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// Waits (bounded) until a server at `base` answers `/healthz`.
+pub async fn wait_healthy(base: &str) {
+    for _ in 0..200 {
+        if reqwest::get(format!("{base}/healthz")).await.is_ok_and(|r| r.status().is_success()) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("tiergate did not start");
+}
+
+/// Waits (bounded) until `s3` is refused with `InvalidAccessKeyId`: another process hears of a
+/// revocation or a disabled user through the catalog's notification (wait for it, not for a time).
+pub async fn wait_until_refused(s3: &aws_sdk_s3::Client) {
+    use aws_sdk_s3::error::ProvideErrorMetadata;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        match s3.list_buckets().send().await {
+            Err(e) => {
+                assert_eq!(e.into_service_error().code(), Some("InvalidAccessKeyId"));
+                return;
+            }
+            Ok(_) => {
+                assert!(std::time::Instant::now() < deadline, "the other process never heard of it");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
     }
 }

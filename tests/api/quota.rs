@@ -15,7 +15,7 @@ use serde_json::Value;
 use tiergate_core::catalog::{Quota, Usage};
 use tiergate_core::domain::UserId;
 
-use crate::helpers::{random_bytes, CatalogChoice, HotChoice, TestApp, TestUser};
+use crate::helpers::{free_port, random_bytes, wait_healthy, CatalogChoice, HotChoice, TestApp, TestUser};
 
 const MIB: u64 = 1024 * 1024;
 
@@ -298,20 +298,6 @@ fn binary(dir: &Path, args: &[&str], port: u16, gateway_port: u16) -> Command {
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
     cmd
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-async fn wait_healthy(base: &str) {
-    for _ in 0..200 {
-        if reqwest::get(format!("{base}/healthz")).await.is_ok_and(|r| r.status().is_success()) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("tiergate did not start");
 }
 
 #[tokio::test]
