@@ -29,7 +29,7 @@ podman build --format docker --network host --build-arg RUST_IMAGE="$RUST_IMAGE"
 log "image size: $(podman image inspect "$TIERGATE_IMAGE" --format '{{.Size}}') bytes"
 
 WORK=$(mktemp -d /tmp/tiergate-compose-XXXXXX)
-HTTP_PORT=$(free_port); S3_PORT=$(free_port); COLD_PORT=$(free_port)
+HTTP_PORT=$(free_port); S3_PORT=$(free_port); COLD_PORT=$(free_port); MINIO_PORT=$(free_port)
 MINIO_PASSWORD=$(rand)
 cat >"$WORK/.env" <<ENV
 POSTGRES_PASSWORD=$(rand)
@@ -42,6 +42,8 @@ TIERGATE_BIND=127.0.0.1
 TIERGATE_HTTP_PORT=$HTTP_PORT
 TIERGATE_S3_PORT=$S3_PORT
 COLD_PORT=$COLD_PORT
+MINIO_PORT=$MINIO_PORT
+MINIO_PUBLIC_URL=http://127.0.0.1:$MINIO_PORT
 PUBLIC_URL=http://127.0.0.1:$HTTP_PORT
 GATEWAY_PUBLIC_URL=http://127.0.0.1:$S3_PORT
 COLD_ENDPOINT=http://minio-cold:9000
@@ -104,6 +106,10 @@ C=$(curl -fsS -X POST -H "authorization: Bearer $TOKEN" "$API/api/credentials")
 export AWS_ACCESS_KEY_ID=$(json '["access_key_id"]' <<<"$C") AWS_SECRET_ACCESS_KEY=$(json '["secret_access_key"]' <<<"$C")
 export AWS_DEFAULT_REGION=us-east-1 AWS_CONFIG_FILE=$WORK/aws-config AWS_SHARED_CREDENTIALS_FILE=$WORK/aws-creds
 aws --endpoint-url "$S3" s3 cp "$WORK/two.bin" s3://files/two.bin >&2 || die "aws s3 cp"
+# A hot file downloads through its link too (presigned for the published MinIO).
+curl -fsS -L -o "$WORK/one.hot" -H "authorization: Bearer $TOKEN" "$API/api/files/$FILE_ID/download" \
+    || die "download redirect of a hot file"
+cmp "$WORK/one.bin" "$WORK/one.hot" || die "one.bin differs through the hot download redirect"
 
 log "a tiering pass in the container"
 podman exec "${PROJECT}_tiergate_1" tiergate tiering run-now >&2 || die "tiering run-now"

@@ -225,7 +225,19 @@ async fn run_now(settings: Settings, dry_run: bool) -> anyhow::Result<()> {
 }
 
 async fn run(settings: Settings, parts: Parts) -> anyhow::Result<()> {
-    let core = Core::open(settings).await.context("could not start")?;
+    // A stop asked for while start-up waits for the catalog or a tier ends the wait.
+    let core = tokio::select! {
+        core = Core::open(settings) => core.context("could not start")?,
+        () = shutdown_signal() => {
+            tracing::info!("stopped before start-up completed");
+            return Ok(());
+        }
+    };
+    // The cold tier is used only by tiering passes: a wrong one would go unseen until the first
+    // pass, so say so now.
+    if let Err(e) = core.cold.backend.check().await {
+        tracing::warn!(error = %e, "the cold tier does not answer: tiering passes will fail until it does (check tiers.cold)");
+    }
     let server = core.settings.server.clone();
     let bind = |addr: std::net::SocketAddr, key: &'static str| async move {
         TcpListener::bind(addr).await.with_context(|| format!("could not listen on {addr} ({key})"))

@@ -182,3 +182,40 @@ async fn start_up_waits_for_a_tier_that_comes_up_later() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// A stop asked for while start-up waits for the catalog ends the wait: SIGTERM is not ignored
+/// until `server.startup_wait` runs out.
+#[tokio::test]
+async fn sigterm_during_the_start_up_wait_stops_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("tiergate.log");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tiergate"))
+        .arg("serve")
+        .current_dir(dir.path())
+        .env("TIERGATE_CATALOG__URL", format!("postgres://nobody:x@127.0.0.1:{closed}/nothing"))
+        .env("TIERGATE_SERVER__CONTROL_PLANE_ADDR", "127.0.0.1:0")
+        .env("TIERGATE_SERVER__GATEWAY_ADDR", "127.0.0.1:0")
+        .env("TIERGATE_SERVER__STARTUP_WAIT", "10m")
+        .env("TIERGATE_AUDIT__TARGET", "off")
+        .env_remove("RUST_LOG")
+        .stdout(std::fs::File::create(&log_path).unwrap())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !std::fs::read_to_string(&log_path).unwrap_or_default().contains("does not answer yet") {
+        assert!(std::time::Instant::now() < deadline, "no retry line");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "{status}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "SIGTERM was ignored during the start-up wait");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

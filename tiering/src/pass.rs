@@ -437,8 +437,14 @@ async fn run_leased(
     // The run-derived series come from the run records on each scrape (`metrics::refresh_from_catalog`),
     // whichever process ran the pass; the duration histogram is this process's own.
     m.tiering_run_duration.observe(seconds);
-    tracing::info!(run_id = run.id, trigger = %run.trigger, status = %run.status, dry_run = run.dry_run,
-        candidates = run.candidates, moved = run.moved, failed = run.failed, bytes_moved = run.bytes_moved,
-        seconds = format!("{seconds:.2}"), error = run.error.as_deref().unwrap_or(""), "tiering pass finished");
+    if run.status == "succeeded" {
+        tracing::info!(run_id = run.id, trigger = %run.trigger, status = %run.status, dry_run = run.dry_run,
+            candidates = run.candidates, moved = run.moved, failed = run.failed, bytes_moved = run.bytes_moved,
+            seconds = format!("{seconds:.2}"), "tiering pass finished");
+    } else {
+        tracing::warn!(run_id = run.id, trigger = %run.trigger, status = %run.status, dry_run = run.dry_run,
+            candidates = run.candidates, moved = run.moved, failed = run.failed, bytes_moved = run.bytes_moved,
+            seconds = format!("{seconds:.2}"), error = run.error.as_deref().unwrap_or(""), "tiering pass did not move everything");
+    }
     Ok(run)
 }
