@@ -7,7 +7,6 @@
 
 use std::io::Write;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
 
 use serde::Serialize;
@@ -84,7 +83,6 @@ impl AuditEvent {
 pub struct AuditLog {
     sender: Option<SyncSender<String>>,
     reads: bool,
-    dropped: AtomicU64,
 }
 
 impl AuditLog {
@@ -104,12 +102,12 @@ impl AuditLog {
         };
         let (sender, lines) = sync_channel::<String>(QUEUE);
         std::thread::Builder::new().name("tiergate-audit".into()).spawn(move || write_lines(out, lines))?;
-        Ok(Self { sender: Some(sender), reads: settings.reads, dropped: AtomicU64::new(0) })
+        Ok(Self { sender: Some(sender), reads: settings.reads })
     }
 
     /// A log that records nothing.
     pub fn off() -> Self {
-        Self { sender: None, reads: false, dropped: AtomicU64::new(0) }
+        Self { sender: None, reads: false }
     }
 
     /// Whether an operation is recorded: every write; reads only with `audit.reads`.
@@ -124,7 +122,6 @@ impl AuditLog {
         match sender.try_send(line) {
             Ok(()) => {}
             Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => {
-                self.dropped.fetch_add(1, Ordering::Relaxed);
                 crate::metrics::metrics().audit_dropped.inc();
             }
         }

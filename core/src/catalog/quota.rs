@@ -141,6 +141,12 @@ impl QuotaCheck {
     pub(super) fn needed(&self, delta: (i64, i64)) -> bool {
         delta.0 > i64_of(self.reserved.0) || delta.1 > i64_of(self.reserved.1)
     }
+
+    /// What other writes reserved, of all the user's `reserved` counters (this write's own
+    /// reservation is in them too).
+    fn others(&self, reserved: (u64, u64)) -> (u64, u64) {
+        (reserved.0.saturating_sub(self.reserved.0), reserved.1.saturating_sub(self.reserved.1))
+    }
 }
 
 /// Whether `adding` to `usage` and what is `reserved` stays within `share` (0–1) of every limit.
@@ -163,14 +169,17 @@ fn passes(quota: &Quota, usage: Usage, reserved: (u64, u64), adding: (u64, u64))
         .or_else(|| over(quota.objects, usage.objects, reserved.1, adding.1).map(QuotaLimit::Objects))
 }
 
-/// Reads the user's usage and reserved counters (in `tx`, whose statements locked the row when
-/// they changed it).
-async fn read_usage(tx: &mut Transaction<'_, Any>, user: UserId) -> Result<(Usage, (u64, u64)), CatalogError> {
+/// Reads the user's usage and reserved counters (through `tx` in a commit, whose statements
+/// locked the row when they changed it; through the pool elsewhere).
+async fn read_usage<'e>(
+    executor: impl sqlx::Executor<'e, Database = Any>,
+    user: UserId,
+) -> Result<(Usage, (u64, u64)), CatalogError> {
     let row = sqlx::query(&format!(
         "SELECT {USAGE_COLUMNS}, reserved_bytes, reserved_objects FROM user_usage WHERE user_id = $1"
     ))
     .bind(user.0)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(executor)
     .await?
     .ok_or(CatalogError::Gone)?;
     Ok((usage_from_row(&row)?, (u64_col(&row, "reserved_bytes")?, u64_col(&row, "reserved_objects")?)))
@@ -185,11 +194,8 @@ pub(super) async fn refusal(
     check: &QuotaCheck,
     adding: (u64, u64),
 ) -> Result<Option<QuotaLimit>, CatalogError> {
-    let mut tx = catalog.pool().begin().await?;
-    let (usage, reserved) = read_usage(&mut tx, user).await?;
-    tx.rollback().await?;
-    let others = (reserved.0.saturating_sub(check.reserved.0), reserved.1.saturating_sub(check.reserved.1));
-    Ok(passes(&check.quota, usage, others, adding))
+    let (usage, reserved) = read_usage(catalog.pool(), user).await?;
+    Ok(passes(&check.quota, usage, check.others(reserved), adding))
 }
 
 /// Checks a commit that changed `user`'s usage by `delta` (bytes, objects) against `check`, in
@@ -205,14 +211,13 @@ pub(super) async fn check_commit(
         return Ok(());
     }
     // The row is locked: the trigger updated it when the row that grew usage changed.
-    let (after, reserved) = read_usage(tx, user).await?;
+    let (after, reserved) = read_usage(&mut **tx, user).await?;
     let grew = (delta.0.max(0) as u64, delta.1.max(0) as u64);
     // The trigger has added the delta; take it off to ask "may this much be added?". Our own
     // reservation is still in the counters: it is not room others took.
     let before =
         Usage { bytes: after.bytes.saturating_sub(grew.0), objects: after.objects.saturating_sub(grew.1), ..after };
-    let others = (reserved.0.saturating_sub(check.reserved.0), reserved.1.saturating_sub(check.reserved.1));
-    match passes(&check.quota, before, others, grew) {
+    match passes(&check.quota, before, check.others(reserved), grew) {
         Some(limit) => Err(CatalogError::QuotaExceeded(limit)),
         None => Ok(()),
     }
@@ -328,11 +333,10 @@ impl Catalog {
         };
         let Some((id, taken)) = reserved else {
             // Refused (or no such user): say which limit.
-            let mut tx = self.pool().begin().await?;
-            let (usage, reserved) = read_usage(&mut tx, user).await?;
-            tx.rollback().await?;
-            let limit =
-                passes(quota, usage, reserved, (bytes, objects)).unwrap_or(QuotaLimit::Bytes(quota.bytes.unwrap_or(0)));
+            let check = QuotaCheck { quota: *quota, reserved: (0, 0) };
+            let limit = refusal(self, user, &check, (bytes, objects))
+                .await?
+                .unwrap_or(QuotaLimit::Bytes(quota.bytes.unwrap_or(0)));
             return Err(CatalogError::QuotaExceeded(limit));
         };
         let catalog = self.clone();
@@ -413,10 +417,8 @@ impl Catalog {
         if quota.is_unlimited() {
             return Ok(());
         }
-        let mut tx = self.pool().begin().await?;
-        let (usage, reserved) = read_usage(&mut tx, user).await?;
-        tx.rollback().await?;
-        match passes(quota, usage, reserved, (bytes, objects)) {
+        let check = QuotaCheck { quota: *quota, reserved: (0, 0) };
+        match refusal(self, user, &check, (bytes, objects)).await? {
             Some(limit) => Err(CatalogError::QuotaExceeded(limit)),
             None => Ok(()),
         }
