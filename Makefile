@@ -4,7 +4,7 @@
 CARGO       ?= cargo
 CARGO_FLAGS := --ignore-rust-version
 TARGET_DIR  := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
-VENV        ?= $(or $(TIERGATE_VENV),/opt/tiergate-cache/venv)
+VENV        ?= $(or $(TIERGATE_VENV),$(or $(TIERGATE_CACHE),/opt/tiergate-cache)/venv)
 PYTHON      := $(VENV)/bin/python
 export CARGO_TERM_COLOR ?= auto
 

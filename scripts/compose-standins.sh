@@ -12,14 +12,34 @@ PODMAN=(podman)
 log() { echo "[$(date +%H:%M:%S)] standins: $*" >&2; }
 have() { "${PODMAN[@]}" image exists "$1"; }
 
+# The base: debootstrap's minbase, trimmed as the official debian:bookworm-slim is (no apt lists
+# or downloaded packages, no documentation, manual pages or translations, and a dpkg setting
+# that keeps later installs from adding them back): 204 MB before, about 75 MB after.
+slim_rootfs() { # dir
+    local r=$1
+    rm -rf "$r"/var/cache/apt/archives/*.deb "$r"/var/cache/apt/*.bin "$r"/var/lib/apt/lists/* \
+        "$r"/usr/share/doc/* "$r"/usr/share/man/* "$r"/usr/share/info/* "$r"/usr/share/locale/* \
+        "$r"/usr/share/groff/* "$r"/usr/share/lintian/*
+    mkdir -p "$r/etc/dpkg/dpkg.cfg.d" "$r/etc/apt/apt.conf.d"
+    printf '%s\n' 'path-exclude /usr/share/doc/*' 'path-include /usr/share/doc/*/copyright' \
+        'path-exclude /usr/share/man/*' 'path-exclude /usr/share/groff/*' 'path-exclude /usr/share/info/*' \
+        'path-exclude /usr/share/lintian/*' 'path-exclude /usr/share/locale/*' >"$r/etc/dpkg/dpkg.cfg.d/docker"
+    printf '%s\n' 'DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/*.bin || true"; };' \
+        'Dir::Cache::pkgcache ""; Dir::Cache::srcpkgcache "";' >"$r/etc/apt/apt.conf.d/docker-clean"
+}
 if ! have localhost/debian:bookworm-slim; then
-    tar=$CACHE/images/bookworm-minbase.tar
+    tar=$CACHE/images/bookworm-slim.tar
     if [[ ! -s $tar ]]; then
-        log "debootstrap --variant=minbase bookworm"
         rm -rf "$CACHE/images/rootfs" && mkdir -p "$CACHE/images/rootfs"
-        debootstrap --variant=minbase bookworm "$CACHE/images/rootfs" http://deb.debian.org/debian >&2
+        if [[ -s $CACHE/images/bookworm-minbase.tar ]]; then # an earlier run's, untrimmed
+            tar -C "$CACHE/images/rootfs" -xf "$CACHE/images/bookworm-minbase.tar"
+        else
+            log "debootstrap --variant=minbase bookworm"
+            debootstrap --variant=minbase bookworm "$CACHE/images/rootfs" http://deb.debian.org/debian >&2
+        fi
+        slim_rootfs "$CACHE/images/rootfs"
         tar -C "$CACHE/images/rootfs" -cf "$tar.part" . && mv "$tar.part" "$tar"
-        rm -rf "$CACHE/images/rootfs"
+        rm -rf "$CACHE/images/rootfs" "$CACHE/images/bookworm-minbase.tar"
     fi
     "${PODMAN[@]}" import "$tar" localhost/debian:bookworm-slim >&2
 fi

@@ -8,11 +8,11 @@
 # Usage: scripts/services.sh install|start|stop|status|env
 #   eval "$(bash scripts/services.sh env)"   # exports TIERGATE_TEST_* and PATH
 #
-# Everything lives under /opt/tiergate-cache so later runs on the same machine
-# reuse it; every step is skipped when it is already done.
+# Everything lives under $TIERGATE_CACHE (default /opt/tiergate-cache) so later runs on the
+# same machine reuse it; every step is skipped when it is already done.
 set -euo pipefail
 
-CACHE=/opt/tiergate-cache
+CACHE=${TIERGATE_CACHE:-/opt/tiergate-cache}
 BIN_DIR=$CACHE/bin
 MINIO_BIN=$BIN_DIR/minio
 MINIO_PKG=github.com/minio/minio@latest
