@@ -170,19 +170,6 @@ struct Parts {
 async fn run_now(settings: Settings, dry_run: bool) -> anyhow::Result<()> {
     use std::io::IsTerminal;
     let core = Core::open(settings).await.context("could not start")?;
-    if dry_run {
-        let created_before = tiergate_core::catalog::now_ms()
-            - i64::try_from(core.settings.tiering.min_age.as_millis()).unwrap_or(i64::MAX);
-        let mut after = 0;
-        loop {
-            let batch = core.catalog.tiering_candidates(created_before, after, 500).await?;
-            let Some(last) = batch.last() else { break };
-            after = last.id;
-            for o in &batch {
-                println!("would move  {}/{}  ({} bytes)", o.bucket, o.key, o.size);
-            }
-        }
-    }
     let bar = std::io::stdout().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new(0);
         bar.set_style(
@@ -198,19 +185,31 @@ async fn run_now(settings: Settings, dry_run: bool) -> anyhow::Result<()> {
             bar.set_message(format!("{} moved, {} failed, {} bytes", p.moved, p.failed, p.bytes_moved));
         }) as std::sync::Arc<dyn Fn(tiergate_tiering::Progress) + Send + Sync>
     });
-    let options = tiergate_tiering::PassOptions { dry_run, progress, ..tiergate_tiering::PassOptions::new("cli") };
+    let on_dry_match = dry_run.then(|| {
+        std::sync::Arc::new(|action: tiergate_tiering::DryAction, o: &tiergate_core::catalog::CatalogObject| {
+            let verb = match action {
+                tiergate_tiering::DryAction::Move => "would move  ",
+                tiergate_tiering::DryAction::Expire => "would expire",
+            };
+            println!("{verb}  {}/{}  ({} bytes)", o.bucket, o.key, o.size);
+        }) as tiergate_tiering::DryMatch
+    });
+    let options =
+        tiergate_tiering::PassOptions { dry_run, progress, on_dry_match, ..tiergate_tiering::PassOptions::new("cli") };
     let run = tiergate_tiering::run_pass(&core, options).await?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
     println!(
-        "tiering run {}: {} — {} candidates, {} moved, {} failed, {} bytes moved{}",
+        "tiering run {}: {} — {} candidates, {} moved, {} failed, {} bytes moved, {} expired, {} uploads aborted{}",
         run.id,
         run.status,
         run.candidates,
         run.moved,
         run.failed,
         run.bytes_moved,
+        run.expired,
+        run.aborted,
         run.error.as_deref().map(|e| format!(" ({e})")).unwrap_or_default()
     );
     for f in core.catalog.tiering_failures(run.id).await? {

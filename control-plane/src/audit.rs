@@ -45,6 +45,8 @@ fn operation(method: &Method, route: &str, status: u16) -> String {
         ("POST", "/keys") => "key_created",
         ("DELETE", "/keys/{id}") => "key_revoked",
         ("POST", "/tiering/run") => "tiering_run_started",
+        ("PUT", "/buckets/{name}/lifecycle") => "lifecycle_configuration_set",
+        ("DELETE", "/buckets/{name}/lifecycle") => "lifecycle_configuration_deleted",
         ("PUT", "/admin/users/{id}/quota") => "admin_set_quota",
         ("DELETE", "/admin/users/{id}/quota") => "admin_reset_quota",
         ("POST", "/admin/users/{id}/disable") => "admin_disable_user",

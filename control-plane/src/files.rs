@@ -168,6 +168,7 @@ pub async fn upload(State(app): State<AppState>, user: AuthUser, request: Reques
             user_metadata: Default::default(),
             headers: Default::default(),
             original_filename: Some(original),
+            tags: Default::default(),
             content_length: None,
             max_bytes: Some(max),
             expected_md5: None,

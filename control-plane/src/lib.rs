@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod buckets;
 pub mod credentials;
 pub mod dashboard;
 pub mod error;
@@ -44,6 +45,8 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Small JSON bodies (sign-up, log-in); uploads stream and set their own limit.
 const JSON_BODY_LIMIT: usize = 64 * 1024;
+/// A lifecycle configuration in JSON (1,000 rules fit).
+const LIFECYCLE_BODY_LIMIT: usize = 1024 * 1024;
 
 /// The whole control-plane router.
 pub fn router(core: Core) -> Router {
@@ -78,6 +81,15 @@ pub fn router(core: Core) -> Router {
         .route("/tiering/runs", get(tiering::runs))
         .route("/tiering/runs/{id}", get(tiering::run))
         .route("/tiering/run", post(tiering::run_now))
+        .route("/buckets", get(buckets::list))
+        .route(
+            "/buckets/{name}/lifecycle",
+            get(buckets::get_lifecycle)
+                .put(buckets::put_lifecycle)
+                .delete(buckets::delete_lifecycle)
+                // Up to 1,000 rules, as on S3 (whose XML body is at most server.max_xml_body_bytes).
+                .layer(DefaultBodyLimit::max(LIFECYCLE_BODY_LIMIT)),
+        )
         .fallback(|| async { ApiError::not_found("route") })
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), audit::record));

@@ -4,7 +4,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use tiergate_core::catalog::{TieringFailure, TieringRun};
+use tiergate_core::catalog::{RuleResult, TieringFailure, TieringRun};
 use tiergate_core::domain::Tier;
 use tiergate_tiering::{begin_pass, PassError, PassOptions};
 
@@ -26,9 +26,17 @@ pub struct RunView {
     moved: i64,
     failed: i64,
     bytes_moved: i64,
+    /// Objects deleted by lifecycle expirations.
+    expired: i64,
+    /// Multipart uploads aborted by lifecycle rules.
+    aborted: i64,
     error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     failures: Option<Vec<FailureView>>,
+    /// What each rule did (`rule_id` null: the default policy), rules that matched nothing
+    /// left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rules: Option<Vec<RuleResult>>,
 }
 
 #[derive(Serialize)]
@@ -41,7 +49,7 @@ pub struct FailureView {
 }
 
 impl RunView {
-    fn new(run: &TieringRun, failures: Option<Vec<TieringFailure>>) -> Self {
+    fn new(run: &TieringRun, failures: Option<Vec<TieringFailure>>, rules: Option<Vec<RuleResult>>) -> Self {
         RunView {
             id: run.id,
             trigger: run.trigger.clone(),
@@ -54,7 +62,10 @@ impl RunView {
             moved: run.moved,
             failed: run.failed,
             bytes_moved: run.bytes_moved,
+            expired: run.expired,
+            aborted: run.aborted,
             error: run.error.clone(),
+            rules,
             failures: failures.map(|fs| {
                 fs.into_iter()
                     .map(|f| FailureView {
@@ -102,7 +113,7 @@ pub async fn summary(State(app): State<AppState>, user: AuthUser) -> Result<Json
     Ok(Json(Summary {
         hot: figures(Tier::Hot),
         cold: figures(Tier::Cold),
-        last_run: last.as_ref().map(|r| RunView::new(r, None)),
+        last_run: last.as_ref().map(|r| RunView::new(r, None, None)),
         next_run_at: next,
         schedule: settings.schedule.clone(),
         timezone: settings.timezone.clone(),
@@ -137,10 +148,11 @@ pub async fn runs(
     }
     let offset = page.offset.unwrap_or(0).max(0);
     let (runs, total) = app.core.catalog.tiering_runs(limit, offset).await?;
-    Ok(Json(RunList { runs: runs.iter().map(|r| RunView::new(r, None)).collect(), total }))
+    Ok(Json(RunList { runs: runs.iter().map(|r| RunView::new(r, None, None)).collect(), total }))
 }
 
-/// `GET /api/tiering/runs/{id}` (admins): one run with the objects it could not move.
+/// `GET /api/tiering/runs/{id}` (admins): one run with the objects it could not move and what
+/// each lifecycle rule did.
 pub async fn run(
     State(app): State<AppState>,
     _admin: Admin,
@@ -149,7 +161,8 @@ pub async fn run(
     let id: i64 = id.parse().map_err(|_| ApiError::not_found("run"))?;
     let run = app.core.catalog.tiering_run(id).await?.ok_or_else(|| ApiError::not_found("run"))?;
     let failures = app.core.catalog.tiering_failures(id).await?;
-    Ok(Json(RunView::new(&run, Some(failures))))
+    let rules = app.core.catalog.rule_results(id, None).await?;
+    Ok(Json(RunView::new(&run, Some(failures), Some(rules))))
 }
 
 #[derive(Deserialize, Default)]

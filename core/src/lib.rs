@@ -8,6 +8,7 @@ pub mod checksum;
 pub mod domain;
 pub mod gc;
 pub mod identity;
+pub mod lifecycle;
 pub mod metrics;
 pub mod multipart;
 pub mod net;
@@ -16,6 +17,7 @@ pub mod quota;
 pub mod range;
 pub mod settings;
 pub mod storage;
+pub mod tagging;
 pub mod telemetry;
 
 use std::sync::Arc;
@@ -88,6 +90,8 @@ pub struct Core {
     pub cold: StorageTier,
     pub identity: Arc<Identity>,
     pub audit: Arc<audit::AuditLog>,
+    /// Bucket lifecycle configurations consulted for `x-amz-expiration`.
+    pub lifecycles: Arc<lifecycle::LifecycleCache>,
 }
 
 impl Core {
@@ -132,6 +136,7 @@ impl Core {
             cold,
             identity: Arc::new(identity),
             audit: Arc::new(audit),
+            lifecycles: Arc::default(),
         })
     }
 }

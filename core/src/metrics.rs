@@ -13,6 +13,7 @@ pub struct Metrics {
     pub tiering_runs: IntCounterVec,
     pub tiering_objects: IntCounterVec,
     pub tiering_bytes: IntCounter,
+    pub lifecycle_actions: IntCounterVec,
     pub tiering_run_duration: Histogram,
     pub tiering_last_run: Gauge,
     pub tiering_last_success: Gauge,
@@ -41,6 +42,14 @@ fn build() -> Result<Metrics, prometheus::Error> {
                 "Objects a tiering pass handled, by result (moved, failed, skipped).",
             ),
             &["result"],
+        )?,
+        lifecycle_actions: IntCounterVec::new(
+            Opts::new(
+                "tiergate_lifecycle_actions_total",
+                "Lifecycle rule actions of finished passes (not dry runs): action is transition, expiration or \
+                 abort_incomplete_multipart_upload; result is succeeded or failed.",
+            ),
+            &["action", "result"],
         )?,
         tiering_bytes: IntCounter::new(
             "tiergate_tiering_bytes_total",
@@ -95,6 +104,11 @@ fn build() -> Result<Metrics, prometheus::Error> {
     for result in OBJECT_RESULTS {
         m.tiering_objects.with_label_values(&[result]);
     }
+    for action in LIFECYCLE_ACTIONS {
+        for result in ["succeeded", "failed"] {
+            m.lifecycle_actions.with_label_values(&[action, result]);
+        }
+    }
     for tier in ["hot", "cold"] {
         m.objects.with_label_values(&[tier]);
         m.bytes.with_label_values(&[tier]);
@@ -105,6 +119,7 @@ fn build() -> Result<Metrics, prometheus::Error> {
     m.registry.register(Box::new(m.tiering_runs.clone()))?;
     m.registry.register(Box::new(m.tiering_objects.clone()))?;
     m.registry.register(Box::new(m.tiering_bytes.clone()))?;
+    m.registry.register(Box::new(m.lifecycle_actions.clone()))?;
     m.registry.register(Box::new(m.tiering_run_duration.clone()))?;
     m.registry.register(Box::new(m.tiering_last_run.clone()))?;
     m.registry.register(Box::new(m.tiering_last_success.clone()))?;
@@ -119,6 +134,7 @@ fn build() -> Result<Metrics, prometheus::Error> {
 
 const RUN_STATUSES: [&str; 3] = ["succeeded", "partial", "failed"];
 const OBJECT_RESULTS: [&str; 3] = ["moved", "failed", "skipped"];
+const LIFECYCLE_ACTIONS: [&str; 3] = ["transition", "expiration", "abort_incomplete_multipart_upload"];
 
 /// Makes a counter read `value` (counters only grow; one that would shrink, because run records
 /// were removed, starts again from 0, which Prometheus reads as a counter reset).
@@ -161,6 +177,19 @@ pub async fn refresh_from_catalog(catalog: &crate::catalog::Catalog) {
             m.tiering_last_success.set(t.last_success.unwrap_or(0) as f64 / 1000.0);
         }
         Err(e) => tracing::warn!(error = %e, "metrics: could not read the tiering runs"),
+    }
+    match catalog.lifecycle_action_totals().await {
+        Ok(t) => {
+            for (action, ok, failed) in [
+                ("transition", t.moved, t.move_failed),
+                ("expiration", t.expired, t.expire_failed),
+                ("abort_incomplete_multipart_upload", t.aborted, t.abort_failed),
+            ] {
+                set_counter(&m.lifecycle_actions.with_label_values(&[action, "succeeded"]), ok);
+                set_counter(&m.lifecycle_actions.with_label_values(&[action, "failed"]), failed);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "metrics: could not read the lifecycle actions"),
     }
 }
 

@@ -137,6 +137,8 @@ pub struct UploadOptions {
     pub user_metadata: BTreeMap<String, String>,
     pub headers: BTreeMap<String, String>,
     pub checksum: Option<UploadChecksum>,
+    /// The object's tags (`x-amz-tagging` on CreateMultipartUpload), applied on completion.
+    pub tags: crate::tagging::TagSet,
 }
 
 impl Core {
@@ -148,7 +150,7 @@ impl Core {
         key: &ObjectKey,
         options: UploadOptions,
     ) -> Result<MultipartUpload, WriteError> {
-        let UploadOptions { content_type, user_metadata, headers, checksum } = options;
+        let UploadOptions { content_type, user_metadata, headers, checksum, tags } = options;
         // An upload whose object would pass the owner's object quota is refused at once rather
         // than when it completes (which checks again).
         if let Some(quota) = self.quota_of(owner).await? {
@@ -176,6 +178,7 @@ impl Core {
             user_metadata,
             headers,
             checksum,
+            tags,
         };
         match self.catalog.create_multipart_upload(&new).await {
             Ok(upload) => Ok(upload),
@@ -324,6 +327,7 @@ impl Core {
             headers: upload.headers.clone(),
             checksums,
             original_filename: None,
+            tags: upload.tags.clone(),
             hot_key: upload.backing_key.clone(),
         };
         // The upload's rows go in the commit's transaction, so its parts stop counting against

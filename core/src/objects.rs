@@ -29,6 +29,8 @@ use crate::Core;
 pub const META_BUCKET: &str = "tiergate-bucket";
 pub const META_KEY: &str = "tiergate-key";
 pub const META_OWNER: &str = "tiergate-owner";
+/// A cold copy's tags, in `x-amz-tagging` form (`k=v&…`, percent-encoded); written when it moves.
+pub const META_TAGS: &str = "tiergate-tags";
 
 /// Everything about a write except its bytes.
 #[derive(Debug, Clone)]
@@ -41,6 +43,8 @@ pub struct ObjectWrite {
     /// Response headers to store with the object (cache-control, content-disposition, …).
     pub headers: BTreeMap<String, String>,
     pub original_filename: Option<String>,
+    /// The object's tags (`x-amz-tagging`, validated).
+    pub tags: crate::tagging::TagSet,
     /// The announced length, when the client gave one.
     pub content_length: Option<u64>,
     /// A body longer than this is refused with [`WriteError::TooLarge`].
@@ -389,6 +393,7 @@ impl Core {
             headers: write.headers,
             checksums,
             original_filename: write.original_filename,
+            tags: write.tags,
             hot_key: backing.clone(),
         };
         let commit = Commit {

@@ -264,6 +264,23 @@ pub struct TieringSettings {
     /// How long a pass's claim to be the only one lasts without being renewed (a pass that
     /// dies holds off the next one this long).
     pub lease_ttl: Duration,
+    /// The length of one lifecycle "day" (default 24 h): a rule's `Days` count these, and due
+    /// times are rounded up to a multiple of it since the Unix epoch (midnight UTC for real
+    /// days, as AWS rounds). Shorter only for tests, as Ceph RGW's `rgw_lc_debug_interval`.
+    pub day_length: Duration,
+    /// What the pass does in a bucket with no lifecycle configuration.
+    pub default_policy: DefaultPolicy,
+}
+
+/// `tiering.default_policy`: the tiering of buckets that have no lifecycle configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DefaultPolicy {
+    /// Every hot object older than `tiering.min_age` moves to the cold tier (the first
+    /// design's behaviour, and the default).
+    All,
+    /// Nothing moves: only lifecycle rules tier.
+    None,
 }
 
 #[derive(Debug, Clone)]
@@ -501,6 +518,9 @@ struct RawTiering {
     delete_hot_after_copy: bool,
     #[serde(with = "humantime_serde")]
     lease_ttl: Duration,
+    #[serde(with = "humantime_serde")]
+    day_length: Duration,
+    default_policy: DefaultPolicy,
 }
 
 #[derive(Deserialize)]
@@ -595,6 +615,9 @@ impl Settings {
         }
         if raw.tiering.lease_ttl < Duration::from_millis(300) {
             return Err(invalid("tiering.lease_ttl", "must be at least 300ms"));
+        }
+        if raw.tiering.day_length < Duration::from_secs(1) || raw.tiering.day_length > Duration::from_secs(86_400) {
+            return Err(invalid("tiering.day_length", "must be between 1s and 24h"));
         }
         if raw.tiering.concurrency == 0 {
             return Err(invalid("tiering.concurrency", "must be at least 1"));
@@ -699,6 +722,8 @@ impl Settings {
                 concurrency: raw.tiering.concurrency,
                 delete_hot_after_copy: raw.tiering.delete_hot_after_copy,
                 lease_ttl: raw.tiering.lease_ttl,
+                day_length: raw.tiering.day_length,
+                default_policy: raw.tiering.default_policy,
             },
             gc: GcSettings { interval: raw.gc.interval, grace: raw.gc.grace },
             quota: QuotaSettings { default_bytes: raw.quota.default_bytes, default_objects: raw.quota.default_objects },

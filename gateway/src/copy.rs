@@ -47,8 +47,15 @@ pub async fn copy_object(cx: &ReqCtx<'_>, req: S3Request<CopyObjectInput>) -> S3
         input.server_side_encryption.as_ref(),
         input.sse_customer_algorithm.as_ref(),
         input.object_lock_mode.is_some() || input.object_lock_legal_hold_status.is_some(),
-        input.tagging.as_ref(),
     )?;
+    // x-amz-tagging-directive: COPY (the default) keeps the source's tags, REPLACE takes
+    // x-amz-tagging's (none without it), as on S3.
+    let replace_tags = match input.tagging_directive.as_ref().map(|d| d.as_str()) {
+        None | Some("COPY") => false,
+        Some("REPLACE") => true,
+        Some(_) => return Err(s3_error!(InvalidArgument, "Unknown tagging directive.")),
+    };
+    let new_tags = if replace_tags { Some(crate::tagging::from_header(input.tagging.as_deref())?) } else { None };
     check_storage_class(cx, input.storage_class.as_ref())?;
     let src = source(cx, &input.copy_source).await?;
     check_source_conditions(
@@ -100,13 +107,16 @@ pub async fn copy_object(cx: &ReqCtx<'_>, req: S3Request<CopyObjectInput>) -> S3
         user_metadata,
         headers,
         original_filename: src.original_filename.clone(),
+        tags: new_tags.unwrap_or_else(|| src.tags.clone()),
         content_length: Some(src.size),
         max_bytes: None,
         expected_md5: None,
         condition,
     };
     let object = cx.core.put_object(write, stream).await.s3()?;
+    let expiration = cx.core.expiration_of_new(&object).await.map(|e| e.header_value());
     Ok(S3Response::new(CopyObjectOutput {
+        expiration,
         copy_object_result: Some(CopyObjectResult {
             e_tag: Some(ETag::Strong(object.etag)),
             last_modified: Some(timestamp(object.created_at)),

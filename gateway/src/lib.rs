@@ -11,6 +11,7 @@ mod ctx;
 mod delete;
 mod error;
 mod get;
+mod lifecycle;
 mod list;
 mod multipart;
 mod post;
@@ -18,6 +19,7 @@ mod put;
 mod s3;
 mod server;
 mod sts;
+mod tagging;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -87,8 +87,8 @@ pub async fn create_multipart_upload(
         input.server_side_encryption.as_ref(),
         input.sse_customer_algorithm.as_ref(),
         input.object_lock_mode.is_some() || input.object_lock_legal_hold_status.is_some(),
-        input.tagging.as_ref(),
     )?;
+    let tags = crate::tagging::from_header(input.tagging.as_deref())?;
     check_storage_class(cx, input.storage_class.as_ref())?;
     check_user_metadata(input.metadata.as_ref())?;
     let checksum = UploadChecksum::parse(
@@ -114,6 +114,7 @@ pub async fn create_multipart_upload(
                 user_metadata: input.metadata.unwrap_or_default().into_iter().collect(),
                 headers,
                 checksum,
+                tags,
             },
         )
         .await
@@ -194,7 +195,9 @@ pub async fn complete_multipart_upload(
         .collect::<S3Result<Vec<_>>>()?;
     let object = cx.core.complete_multipart(&upload, &requested, &expected, &condition).await.s3()?;
     tracing::info!(user_id = cx.user.0, bucket = %bucket.name, bytes = object.size, "multipart upload completed");
-    Ok(S3Response::new(completed(&bucket, &object)))
+    let mut out = completed(&bucket, &object);
+    out.expiration = cx.core.expiration_of_new(&object).await.map(|e| e.header_value());
+    Ok(S3Response::new(out))
 }
 
 pub async fn abort_multipart_upload(

@@ -12,7 +12,14 @@ use s3s::{s3_error, S3Request, S3Response, S3Result};
 
 use crate::ctx::ReqCtx;
 
-pub async fn post_object(cx: &ReqCtx<'_>, req: S3Request<PostObjectInput>) -> S3Result<S3Response<PostObjectOutput>> {
+pub async fn post_object(
+    cx: &ReqCtx<'_>,
+    mut req: S3Request<PostObjectInput>,
+) -> S3Result<S3Response<PostObjectOutput>> {
+    // A form's `tagging` field holds a <Tagging> document; PutObject takes the header's form.
+    if let Some(xml) = req.input.tagging.take() {
+        req.input.tagging = Some(crate::tagging::from_form_field(&xml)?.to_header());
+    }
     // s3s builds the 303 from the redirect after the file is stored: one it cannot build must be
     // refused before, or the client would get an error for a file that was stored.
     if let Some(redirect) = &req.input.success_action_redirect {

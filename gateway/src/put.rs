@@ -55,13 +55,12 @@ pub fn content_md5(raw: Option<&str>) -> S3Result<Option<[u8; 16]>> {
 }
 
 /// Refuses what we do not do rather than succeed wrongly: server-side encryption, object
-/// lock, tagging, and ACLs other than the owner-only ones every object has anyway.
+/// lock, and ACLs other than the owner-only ones every object has anyway.
 pub fn refuse_unsupported(
     acl: Option<&ObjectCannedACL>,
     sse: Option<&ServerSideEncryption>,
     sse_customer: Option<&String>,
     lock: bool,
-    tagging: Option<&String>,
 ) -> S3Result<()> {
     if let Some(acl) = acl {
         if !matches!(acl.as_str(), "private" | "bucket-owner-full-control") {
@@ -73,9 +72,6 @@ pub fn refuse_unsupported(
     }
     if lock {
         return Err(s3_error!(NotImplemented, "Object lock is not supported."));
-    }
-    if tagging.is_some_and(|t| !t.is_empty()) {
-        return Err(s3_error!(NotImplemented, "Object tagging is not supported."));
     }
     Ok(())
 }
@@ -120,10 +116,10 @@ pub async fn put_object(cx: &ReqCtx<'_>, req: S3Request<PutObjectInput>) -> S3Re
         input.server_side_encryption.as_ref(),
         input.sse_customer_algorithm.as_ref(),
         input.object_lock_mode.is_some() || input.object_lock_legal_hold_status.is_some(),
-        input.tagging.as_ref(),
     )?;
     check_storage_class(cx, input.storage_class.as_ref())?;
     check_user_metadata(input.metadata.as_ref())?;
+    let tags = crate::tagging::from_header(input.tagging.as_deref())?;
     crate::get::check_write_condition(cx, bucket.id, key.as_str(), &condition).await?;
     let expected_md5 = content_md5(input.content_md5.as_deref())?;
     let expected = checksum::expected!(input, input.checksum_algorithm);
@@ -142,13 +138,18 @@ pub async fn put_object(cx: &ReqCtx<'_>, req: S3Request<PutObjectInput>) -> S3Re
             input.expires,
         ),
         original_filename: None,
+        tags,
         content_length: input.content_length.and_then(|n| u64::try_from(n).ok()),
         max_bytes: None,
         expected_md5,
         condition,
     };
     let object = cx.core.put_object_checked(write, body, check).await.s3()?;
-    let mut out = PutObjectOutput { e_tag: Some(ETag::Strong(object.etag.clone())), ..Default::default() };
+    let mut out = PutObjectOutput {
+        e_tag: Some(ETag::Strong(object.etag.clone())),
+        expiration: cx.core.expiration_of_new(&object).await.map(|e| e.header_value()),
+        ..Default::default()
+    };
     checksum::set_checksums!(out, checksum::to_dto(&object.checksums), with_type);
     Ok(S3Response::new(out))
 }

@@ -6,7 +6,7 @@ use s3s::{S3Request, S3Response, S3Result, S3};
 use tiergate_core::Core;
 
 use crate::ctx::ReqCtx;
-use crate::{bucket, copy, delete, get, list, multipart, post, put};
+use crate::{bucket, copy, delete, get, lifecycle, list, multipart, post, put, tagging};
 
 /// The S3 service over Tiergate's catalog and tiers.
 #[derive(Clone)]
@@ -69,4 +69,10 @@ route! {
     abort_multipart_upload: AbortMultipartUploadInput -> AbortMultipartUploadOutput => multipart;
     list_parts: ListPartsInput -> ListPartsOutput => multipart;
     list_multipart_uploads: ListMultipartUploadsInput -> ListMultipartUploadsOutput => multipart;
+    put_bucket_lifecycle_configuration: PutBucketLifecycleConfigurationInput -> PutBucketLifecycleConfigurationOutput => lifecycle;
+    get_bucket_lifecycle_configuration: GetBucketLifecycleConfigurationInput -> GetBucketLifecycleConfigurationOutput => lifecycle;
+    delete_bucket_lifecycle: DeleteBucketLifecycleInput -> DeleteBucketLifecycleOutput => lifecycle;
+    put_object_tagging: PutObjectTaggingInput -> PutObjectTaggingOutput => tagging;
+    get_object_tagging: GetObjectTaggingInput -> GetObjectTaggingOutput => tagging;
+    delete_object_tagging: DeleteObjectTaggingInput -> DeleteObjectTaggingOutput => tagging;
 }

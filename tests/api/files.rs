@@ -261,6 +261,7 @@ async fn an_overwrite_switches_the_row_and_collects_the_old_bytes() {
             user_metadata: Default::default(),
             headers: Default::default(),
             original_filename: None,
+            tags: Default::default(),
             content_length: Some(body.len() as u64),
             max_bytes: None,
             expected_md5: None,

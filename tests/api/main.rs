@@ -5,6 +5,7 @@ mod auth;
 mod faults;
 mod files;
 mod helpers;
+mod lifecycle;
 mod quota;
 mod s3_auth;
 mod s3_checksums;

@@ -459,7 +459,7 @@ async fn unsupported_operations_answer_not_implemented() {
     let user = app.user().await;
     let s3 = app.s3(&user).await;
     s3.put_object().bucket("files").key("a").body(ByteStream::from_static(b"a")).send().await.unwrap();
-    let e = s3.get_object_tagging().bucket("files").key("a").send().await.unwrap_err();
+    let e = s3.get_object_acl().bucket("files").key("a").send().await.unwrap_err();
     assert_eq!(code(&e.into_service_error()), "NotImplemented");
     let e = s3.get_bucket_policy().bucket("files").send().await.unwrap_err();
     assert_eq!(code(&e.into_service_error()), "NotImplemented");

@@ -228,6 +228,7 @@ impl PassHooks for Meddler {
                         user_metadata: Default::default(),
                         headers: Default::default(),
                         original_filename: None,
+                        tags: Default::default(),
                         content_length: None,
                         max_bytes: None,
                         expected_md5: None,

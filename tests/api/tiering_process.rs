@@ -57,6 +57,7 @@ async fn a_pass_killed_twenty_times_loses_nothing_and_switches_nothing_twice() {
             user_metadata: Default::default(),
             headers: Default::default(),
             original_filename: None,
+            tags: Default::default(),
             content_length: None,
             max_bytes: None,
             expected_md5: None,

@@ -9,7 +9,7 @@ use std::future::Future;
 use tiergate_core::Core;
 use tokio::sync::watch;
 
-pub use pass::{begin_pass, run_pass, PassError, PassHooks, PassOptions, Progress, StartedPass};
+pub use pass::{begin_pass, run_pass, DryAction, DryMatch, PassError, PassHooks, PassOptions, Progress, StartedPass};
 pub use schedule::{Clock, Schedule, SystemClock};
 
 /// The schedule the settings name; an error names the bad setting.

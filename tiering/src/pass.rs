@@ -1,6 +1,12 @@
-//! One tiering pass: hot objects that match the policy are streamed to the cold tier in
-//! batches with bounded concurrency, verified, switched by compare-and-set, and only then is
-//! the hot copy let go (when configured). One pass at a time, across every process.
+//! One tiering pass: the buckets' lifecycle rules (and, for buckets without any, the default
+//! policy) decide what happens. First the catalog-only actions — expirations (through the
+//! delete path and `gc_queue`) and aborts of stale multipart uploads — which need no cold tier;
+//! then the transitions: hot objects that a rule (or the default policy) matches are streamed to
+//! the cold tier in batches with bounded concurrency, verified, switched by compare-and-set, and
+//! only then is the hot copy let go (when configured). One pass at a time, across every
+//! process, so no move is in flight while expirations run. Every rule is one catalog query,
+//! paged by key (`Catalog::rule_matches`): a pass reads no row it does not act on more than once
+//! per rule.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -8,9 +14,11 @@ use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
 use thiserror::Error;
-use tiergate_core::catalog::{now_ms, CatalogError, CatalogObject, TieringRun};
+use tiergate_core::catalog::{now_ms, BucketRules, CatalogError, CatalogObject, RuleQuery, RuleResult, TieringRun};
+use tiergate_core::lifecycle::{RuleFilter, Trigger};
 use tiergate_core::metrics::metrics;
 use tiergate_core::objects::{backing_metadata, Meter};
+use tiergate_core::settings::DefaultPolicy;
 use tiergate_core::storage::{PutOptions, Reported, StorageError};
 use tiergate_core::Core;
 
@@ -39,6 +47,16 @@ pub struct Progress {
     pub bytes_moved: i64,
 }
 
+/// What a dry run would do to an object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DryAction {
+    Move,
+    Expire,
+}
+
+/// Told, in a dry run, of each object the pass would move or expire.
+pub type DryMatch = Arc<dyn Fn(DryAction, &CatalogObject) + Send + Sync>;
+
 /// What to run.
 pub struct PassOptions {
     /// `schedule`, `manual` (REST) or `cli`.
@@ -46,11 +64,13 @@ pub struct PassOptions {
     pub dry_run: bool,
     pub hooks: Option<Arc<dyn PassHooks>>,
     pub progress: Option<Arc<dyn Fn(Progress) + Send + Sync>>,
+    /// In a dry run, told of each object the pass would move or expire.
+    pub on_dry_match: Option<DryMatch>,
 }
 
 impl PassOptions {
     pub fn new(trigger: &str) -> Self {
-        Self { trigger: trigger.into(), dry_run: false, hooks: None, progress: None }
+        Self { trigger: trigger.into(), dry_run: false, hooks: None, progress: None, on_dry_match: None }
     }
 }
 
@@ -164,12 +184,13 @@ async fn copy_and_verify(
         }
         Err(e) => return Err(storage_failure("reading the hot copy", e)),
     };
-    let opts = PutOptions {
-        content_type: object.content_type.clone(),
-        // Cold copies carry where they belong, as hot ones do.
-        metadata: backing_metadata(object.owner, &object.bucket, &object.key),
-        content_length: Some(object.size),
-    };
+    // Cold copies carry where they belong, as hot ones do, and the object's tags (as
+    // `x-amz-tagging` writes them), so the cold tier can be read without the catalog.
+    let mut metadata = backing_metadata(object.owner, &object.bucket, &object.key);
+    if !object.tags.is_empty() {
+        metadata.push((tiergate_core::objects::META_TAGS.to_string(), object.tags.to_header()));
+    }
+    let opts = PutOptions { content_type: object.content_type.clone(), metadata, content_length: Some(object.size) };
     // When the catalog has the object's MD5 and the cold tier reports the MD5 of what it
     // stored, comparing the two proves the copy: the bytes need not be hashed here too.
     let check =
@@ -271,10 +292,8 @@ pub async fn begin_pass(core: &Core, options: PassOptions) -> Result<StartedPass
         // Whatever a dead pass left: its run record and its half-made copies.
         core.catalog.fail_interrupted_runs().await?;
         core.catalog.release_tiering_intents().await?;
-        let mut run = core.catalog.start_tiering_run(&options.trigger, options.dry_run).await?;
+        let run = core.catalog.start_tiering_run(&options.trigger, options.dry_run).await?;
         let created_before = now_ms() - i64::try_from(settings.min_age.as_millis()).unwrap_or(i64::MAX);
-        run.candidates = core.catalog.count_tiering_candidates(created_before).await?;
-        core.catalog.update_tiering_run(&run).await?;
         Ok::<_, CatalogError>((run, created_before))
     }
     .await;
@@ -324,6 +343,206 @@ async fn report(core: &Core, options: &PassOptions, run: &TieringRun, done: i64)
     Ok(())
 }
 
+/// The rules of every bucket that has a configuration (read in pages of 1,000 buckets).
+async fn load_rules(core: &Core) -> Result<Vec<BucketRules>, CatalogError> {
+    let mut all = Vec::new();
+    loop {
+        let after = all.last().map_or(0, |b: &BucketRules| b.bucket_id);
+        let page = core.catalog.lifecycle_buckets(after, 1000).await?;
+        let done = page.len() < 1000;
+        all.extend(page);
+        if done {
+            return Ok(all);
+        }
+    }
+}
+
+/// Where a pass's transition candidates come from: the default policy (buckets without rules),
+/// then each enabled transition rule of each bucket, one after the other.
+struct TransitionScope {
+    /// The index of its figures in the pass's results.
+    result: usize,
+    bucket_id: Option<i64>,
+    kind: ScopeKind,
+}
+
+enum ScopeKind {
+    Default { created_before: i64 },
+    Rule { filter: RuleFilter, created_cutoff: i64, min_size: u64 },
+}
+
+/// The next thing the transition loop gets.
+enum Page {
+    Objects(usize, Vec<CatalogObject>),
+    /// The next scope is in a bucket an earlier scope walked: wait for the moves in flight
+    /// first, so that an object two rules match is not moved twice at once.
+    Drain,
+    Done,
+}
+
+struct Candidates {
+    scopes: Vec<TransitionScope>,
+    current: usize,
+    after_id: i64,
+    after_key: Option<String>,
+    seen_buckets: std::collections::HashSet<i64>,
+    drained: bool,
+}
+
+impl Candidates {
+    async fn next_page(&mut self, core: &Core, limit: i64) -> Result<Page, CatalogError> {
+        loop {
+            let Some(scope) = self.scopes.get(self.current) else { return Ok(Page::Done) };
+            if let (Some(bucket), false) = (scope.bucket_id, self.drained) {
+                if self.after_key.is_none() && !self.seen_buckets.insert(bucket) {
+                    self.drained = true;
+                    return Ok(Page::Drain);
+                }
+            }
+            let objects = match &scope.kind {
+                ScopeKind::Default { created_before } => {
+                    core.catalog.default_policy_candidates(*created_before, self.after_id, limit).await?
+                }
+                ScopeKind::Rule { filter, created_cutoff, min_size } => {
+                    let q = RuleQuery {
+                        bucket_id: scope.bucket_id.unwrap_or(0),
+                        filter,
+                        hot_only: true,
+                        created_cutoff: *created_cutoff,
+                        min_size: *min_size,
+                    };
+                    core.catalog.rule_matches(&q, self.after_key.as_deref(), limit).await?
+                }
+            };
+            match objects.last() {
+                Some(last) => {
+                    self.after_id = last.id;
+                    self.after_key = Some(last.key.clone());
+                    return Ok(Page::Objects(scope.result, objects));
+                }
+                None => {
+                    self.current += 1;
+                    self.after_id = 0;
+                    self.after_key = None;
+                    self.drained = false;
+                }
+            }
+        }
+    }
+}
+
+/// The figures of one rule of one bucket.
+fn rule_result(bucket: &BucketRules, rule_id: &str) -> RuleResult {
+    RuleResult {
+        owner: Some(bucket.owner),
+        bucket: Some(bucket.bucket.clone()),
+        rule_id: Some(rule_id.to_string()),
+        ..Default::default()
+    }
+}
+
+/// Expirations and aborts: catalog work only, done before any move starts (so none is in
+/// flight) and whether or not the cold tier answers. `Err` only for a catalog that is down or
+/// a lost lease (the pass fails).
+async fn expire_and_abort(
+    core: &Core,
+    options: &PassOptions,
+    lost: &AtomicBool,
+    rules: &[BucketRules],
+    results: &mut Vec<RuleResult>,
+    index: &mut std::collections::HashMap<(usize, usize), usize>,
+    run: &mut TieringRun,
+) -> Result<(), String> {
+    let (now, day) = (now_ms(), core.day_length_ms());
+    let limit = i64::from(core.settings.tiering.batch_size);
+    let grace = core.settings.gc.grace;
+    let down = |e: CatalogError| format!("catalog: {e}");
+    for (b, bucket) in rules.iter().enumerate() {
+        for (r, rule) in bucket.configuration.rules.iter().enumerate().filter(|(_, r)| r.enabled) {
+            let slot = *index.entry((b, r)).or_insert_with(|| {
+                results.push(rule_result(bucket, &rule.id));
+                results.len() - 1
+            });
+            if let Some(cutoff) = rule.expiration.and_then(|t| t.created_cutoff(now, day)) {
+                let q = RuleQuery {
+                    bucket_id: bucket.bucket_id,
+                    filter: &rule.filter,
+                    hot_only: false,
+                    created_cutoff: cutoff,
+                    min_size: 0,
+                };
+                let mut after: Option<String> = None;
+                loop {
+                    if lost.load(Ordering::SeqCst) {
+                        return Err("the tiering lease was lost".into());
+                    }
+                    let page = core.catalog.rule_matches(&q, after.as_deref(), limit).await.map_err(down)?;
+                    let Some(last) = page.last() else { break };
+                    after = Some(last.key.clone());
+                    for object in &page {
+                        results[slot].matched += 1;
+                        if options.dry_run {
+                            if let Some(f) = &options.on_dry_match {
+                                f(DryAction::Expire, object);
+                            }
+                            continue;
+                        }
+                        match core.catalog.expire_object(object, grace).await {
+                            Ok(true) => {
+                                results[slot].expired += 1;
+                                results[slot].bytes_expired += object.size as i64;
+                                run.expired += 1;
+                            }
+                            Ok(false) => {
+                                tracing::info!(object_id = object.id, "object changed before it expired; skipped")
+                            }
+                            Err(e @ CatalogError::Unavailable(_)) => return Err(down(e)),
+                            Err(e) => {
+                                results[slot].expire_failed += 1;
+                                tracing::warn!(object_id = object.id, bucket = %bucket.bucket, key = %object.key, error = %e,
+                                    "could not expire an object");
+                            }
+                        }
+                    }
+                }
+            }
+            if let Some(days) = rule.abort_incomplete_multipart_upload_days {
+                let cutoff = Trigger::Days(days).created_cutoff(now, day).unwrap_or(i64::MIN);
+                let mut after = 0;
+                loop {
+                    if lost.load(Ordering::SeqCst) {
+                        return Err("the tiering lease was lost".into());
+                    }
+                    let page = core
+                        .catalog
+                        .rule_stale_uploads(bucket.bucket_id, &rule.filter.prefix, cutoff, after, limit)
+                        .await
+                        .map_err(down)?;
+                    let Some((last, _)) = page.last() else { break };
+                    after = *last;
+                    for (_, upload) in page {
+                        if options.dry_run {
+                            continue;
+                        }
+                        match core.abort_multipart(&upload).await {
+                            Ok(()) => {
+                                results[slot].aborted += 1;
+                                run.aborted += 1;
+                            }
+                            Err(e) => {
+                                results[slot].abort_failed += 1;
+                                tracing::warn!(upload_id = %upload.upload_id, bucket = %bucket.bucket, error = %e,
+                                    "could not abort a multipart upload by a lifecycle rule");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn run_leased(
     core: &Core,
     options: &PassOptions,
@@ -333,15 +552,52 @@ async fn run_leased(
 ) -> Result<TieringRun, PassError> {
     let settings = &core.settings.tiering;
     let started = Instant::now();
+    let rules = load_rules(core).await?;
+    // Figures per rule; index 0 is the default policy's.
+    let mut results = vec![RuleResult::default()];
+    let mut index = std::collections::HashMap::new();
 
-    let fatal: Option<String> = if options.dry_run {
-        None
-    } else if let Err(e) = core.cold.backend.check().await {
-        Some(format!("the cold tier is unavailable: {e}"))
-    } else {
+    let mut fatal = expire_and_abort(core, options, lost, &rules, &mut results, &mut index, &mut run).await.err();
+    if fatal.is_none() && !options.dry_run {
+        if let Err(e) = core.cold.backend.check().await {
+            fatal = Some(format!(
+                "the cold tier is unavailable: {e}; no object was moved (expirations and aborts were done)"
+            ));
+        }
+    }
+    let (now, day) = (now_ms(), core.day_length_ms());
+    let mut scopes = Vec::new();
+    if settings.default_policy == DefaultPolicy::All {
+        scopes.push(TransitionScope { result: 0, bucket_id: None, kind: ScopeKind::Default { created_before } });
+    }
+    for (b, bucket) in rules.iter().enumerate() {
+        for (r, rule) in bucket.configuration.rules.iter().enumerate().filter(|(_, r)| r.enabled) {
+            let Some(transition) = &rule.transition else { continue };
+            let Some(created_cutoff) = transition.trigger.created_cutoff(now, day) else { continue };
+            let result = *index.entry((b, r)).or_insert_with(|| {
+                results.push(rule_result(bucket, &rule.id));
+                results.len() - 1
+            });
+            let min_size = rule.min_transition_bytes(bucket.configuration.minimum_object_size);
+            scopes.push(TransitionScope {
+                result,
+                bucket_id: Some(bucket.bucket_id),
+                kind: ScopeKind::Rule { filter: rule.filter.clone(), created_cutoff, min_size },
+            });
+        }
+    }
+    let mut candidates = Candidates {
+        scopes,
+        current: 0,
+        after_id: 0,
+        after_key: None,
+        seen_buckets: Default::default(),
+        drained: false,
+    };
+
+    if fatal.is_none() {
         // The run record holds the counts as they go.
         let mut done = 0;
-        let mut fatal: Option<String> = None;
         // Candidates come in pages of `batch_size`, and the intents of a page are registered
         // together. Each move is a task of its own, so moves go on while this loop waits for
         // the catalog (the next page, the run record) and share the runtime's worker threads.
@@ -354,36 +610,51 @@ async fn run_leased(
         });
         let mut in_flight = tokio::task::JoinSet::new();
         let mut page = std::collections::VecDeque::new();
-        let (mut after_id, mut exhausted) = (0, false);
+        let (mut exhausted, mut draining) = (false, false);
+        // Objects whose move failed in this pass: a later rule that matches them too does not
+        // try (and count) them again.
+        let mut failed_ids = std::collections::HashSet::new();
         loop {
             if fatal.is_some() || lost.load(Ordering::SeqCst) {
                 slots.stop.store(true, Ordering::SeqCst);
             }
             while in_flight.len() < 2 * settings.concurrency as usize && !slots.stop.load(Ordering::SeqCst) {
-                if page.is_empty() && !exhausted {
-                    let next = core
-                        .catalog
-                        .tiering_candidates(created_before, after_id, i64::from(settings.batch_size))
-                        .await?;
-                    match next.last() {
-                        Some(last) => after_id = last.id,
-                        None => exhausted = true,
+                if page.is_empty() {
+                    if exhausted || (draining && !in_flight.is_empty()) {
+                        break;
                     }
-                    let keys: Vec<_> = next.iter().filter_map(|o| o.hot_key.clone()).collect();
-                    let mut intents = core.catalog.register_tiering_intents(&keys).await?.into_iter();
-                    page.extend(next.into_iter().map(|o| {
-                        let intent = if o.hot_key.is_some() { intents.next().flatten() } else { None };
-                        (o, intent)
-                    }));
+                    draining = false;
+                    match candidates.next_page(core, i64::from(settings.batch_size)).await? {
+                        Page::Done => exhausted = true,
+                        Page::Drain => draining = true,
+                        Page::Objects(scope, next) => {
+                            let next: Vec<_> = next.into_iter().filter(|o| !failed_ids.contains(&o.id)).collect();
+                            run.candidates += next.len() as i64;
+                            results[scope].matched += next.len() as i64;
+                            if options.dry_run {
+                                if let Some(f) = &options.on_dry_match {
+                                    next.iter().for_each(|o| f(DryAction::Move, o));
+                                }
+                                continue;
+                            }
+                            let keys: Vec<_> = next.iter().filter_map(|o| o.hot_key.clone()).collect();
+                            let mut intents = core.catalog.register_tiering_intents(&keys).await?.into_iter();
+                            page.extend(next.into_iter().map(|o| {
+                                let intent = if o.hot_key.is_some() { intents.next().flatten() } else { None };
+                                (scope, o, intent)
+                            }));
+                        }
+                    }
+                    continue;
                 }
-                let Some((object, intent)) = page.pop_front() else { break };
+                let Some((scope, object, intent)) = page.pop_front() else { break };
                 let (core, slots, hooks) = (core.clone(), slots.clone(), options.hooks.clone());
                 in_flight.spawn(async move {
                     let r = move_object(&core, &object, intent, &slots, hooks.as_ref()).await;
-                    (object, r)
+                    (scope, object, r)
                 });
             }
-            let (object, result) = match in_flight.join_next().await {
+            let (scope, object, result) = match in_flight.join_next().await {
                 None => break,
                 Some(Ok(moved)) => moved,
                 // A move that panicked: the pass fails as it did when the moves ran inline (its
@@ -395,12 +666,16 @@ async fn run_leased(
                 Ok(Moved::Done(n)) => {
                     run.moved += 1;
                     run.bytes_moved += n as i64;
+                    results[scope].moved += 1;
+                    results[scope].bytes_moved += n as i64;
                 }
                 Ok(Moved::Skipped(why)) => {
                     tracing::info!(object_id = object.id, reason = why, "object skipped");
                 }
                 Err(failure) => {
                     run.failed += 1;
+                    results[scope].move_failed += 1;
+                    failed_ids.insert(object.id);
                     tracing::warn!(object_id = object.id, bucket = %object.bucket, key = %object.key, reason = %failure.reason,
                         "object stays hot");
                     core.catalog.record_tiering_failure(run.id, &object, &failure.reason).await?;
@@ -414,17 +689,18 @@ async fn run_leased(
             }
         }
         // A pass that stopped early leaves the rest of its page for the next one.
-        for intent in page.into_iter().filter_map(|(_, intent)| intent) {
+        for intent in page.into_iter().filter_map(|(_, _, intent)| intent) {
             core.catalog.abandon_tiering_intent(intent, NOT_COPIED).await?;
         }
         if lost.load(Ordering::SeqCst) {
             fatal.get_or_insert("the tiering lease was lost".to_string());
         }
         report(core, options, &run, done).await?;
-        fatal
-    };
+    }
+    core.catalog.record_rule_results(run.id, &results).await?;
+    let failures: i64 = results.iter().map(|r| r.move_failed + r.expire_failed + r.abort_failed).sum();
 
-    run.status = match (&fatal, run.failed) {
+    run.status = match (&fatal, failures) {
         (Some(_), _) => "failed",
         (None, 0) => "succeeded",
         (None, _) => "partial",
@@ -439,11 +715,11 @@ async fn run_leased(
     m.tiering_run_duration.observe(seconds);
     if run.status == "succeeded" {
         tracing::info!(run_id = run.id, trigger = %run.trigger, status = %run.status, dry_run = run.dry_run,
-            candidates = run.candidates, moved = run.moved, failed = run.failed, bytes_moved = run.bytes_moved,
+            candidates = run.candidates, moved = run.moved, failed = run.failed, bytes_moved = run.bytes_moved, expired = run.expired, aborted = run.aborted,
             seconds = format!("{seconds:.2}"), "tiering pass finished");
     } else {
         tracing::warn!(run_id = run.id, trigger = %run.trigger, status = %run.status, dry_run = run.dry_run,
-            candidates = run.candidates, moved = run.moved, failed = run.failed, bytes_moved = run.bytes_moved,
+            candidates = run.candidates, moved = run.moved, failed = run.failed, bytes_moved = run.bytes_moved, expired = run.expired, aborted = run.aborted,
             seconds = format!("{seconds:.2}"), error = run.error.as_deref().unwrap_or(""), "tiering pass did not move everything");
     }
     Ok(run)

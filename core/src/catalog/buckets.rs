@@ -136,3 +136,46 @@ impl Catalog {
         Ok(if exists.is_some() { BucketDeletion::NotEmpty } else { BucketDeletion::NotFound })
     }
 }
+
+/// A bucket with what it holds per tier (the dashboard's bucket list).
+#[derive(Debug, Clone)]
+pub struct BucketSummary {
+    pub bucket: Bucket,
+    pub hot_objects: i64,
+    pub hot_bytes: i64,
+    pub cold_objects: i64,
+    pub cold_bytes: i64,
+    pub has_lifecycle: bool,
+}
+
+impl Catalog {
+    /// The owner's buckets by name, with their objects and bytes per tier and whether they have
+    /// a lifecycle configuration. Reads every object row of the owner (an aggregate).
+    pub async fn bucket_summaries(&self, owner: UserId) -> Result<Vec<BucketSummary>, CatalogError> {
+        let rows = sqlx::query(
+            "SELECT b.id, b.owner_id, b.name, b.created_at, \
+             CAST(COALESCE(SUM(CASE WHEN o.tier = 'hot' THEN 1 ELSE 0 END), 0) AS BIGINT) AS hot_objects, \
+             CAST(COALESCE(SUM(CASE WHEN o.tier = 'hot' THEN o.size ELSE 0 END), 0) AS BIGINT) AS hot_bytes, \
+             CAST(COALESCE(SUM(CASE WHEN o.tier = 'cold' THEN 1 ELSE 0 END), 0) AS BIGINT) AS cold_objects, \
+             CAST(COALESCE(SUM(CASE WHEN o.tier = 'cold' THEN o.size ELSE 0 END), 0) AS BIGINT) AS cold_bytes, \
+             (SELECT COUNT(*) FROM bucket_lifecycle l WHERE l.bucket_id = b.id) AS lifecycle \
+             FROM buckets b LEFT JOIN objects o ON o.bucket_id = b.id WHERE b.owner_id = $1 \
+             GROUP BY b.id, b.owner_id, b.name, b.created_at ORDER BY b.name",
+        )
+        .bind(owner.0)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(BucketSummary {
+                    bucket: bucket_from_row(row)?,
+                    hot_objects: col(row, "hot_objects")?,
+                    hot_bytes: col(row, "hot_bytes")?,
+                    cold_objects: col(row, "cold_objects")?,
+                    cold_bytes: col(row, "cold_bytes")?,
+                    has_lifecycle: col::<i64>(row, "lifecycle")? > 0,
+                })
+            })
+            .collect()
+    }
+}

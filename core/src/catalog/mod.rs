@@ -9,6 +9,7 @@ mod buckets;
 mod gc;
 mod invites;
 mod key_cache;
+mod lifecycle;
 mod multipart;
 mod objects;
 mod quota;
@@ -25,9 +26,10 @@ use sqlx::{AnyPool, Executor};
 use thiserror::Error;
 
 pub use access_keys::AccessKeyRow;
-pub use buckets::{Bucket, BucketDeletion};
+pub use buckets::{Bucket, BucketDeletion, BucketSummary};
 pub use gc::GcEntry;
 pub use invites::{Invite, InviteError};
+pub use lifecycle::{ActionTotals, BucketRules, RuleQuery, RuleResult, StoredLifecycle};
 pub use multipart::{MultipartPart, MultipartUpload, NewMultipartUpload};
 pub use objects::{
     CatalogObject, Commit, CurrentVersion, EtagMatch, FileSort, Lookup, NewObjectRow, ObjectPage, SortOrder,

@@ -6,6 +6,7 @@ use super::objects::{json_map, to_json};
 use super::{col, now_ms, Catalog, CatalogError};
 use crate::checksum::{ChecksumAlgorithm, ChecksumType, UploadChecksum};
 use crate::domain::{BackingKey, UserId, VersionId};
+use crate::tagging::TagSet;
 
 /// A multipart upload that was created and not yet completed or aborted.
 #[derive(Debug, Clone)]
@@ -22,6 +23,8 @@ pub struct MultipartUpload {
     pub headers: BTreeMap<String, String>,
     /// The additional checksum the object gets, chosen at creation.
     pub checksum: Option<UploadChecksum>,
+    /// The tags the object gets when the upload completes.
+    pub tags: TagSet,
     pub created_at: i64,
 }
 
@@ -39,6 +42,7 @@ pub struct NewMultipartUpload {
     pub user_metadata: BTreeMap<String, String>,
     pub headers: BTreeMap<String, String>,
     pub checksum: Option<UploadChecksum>,
+    pub tags: TagSet,
 }
 
 /// One uploaded part.
@@ -55,8 +59,9 @@ pub struct MultipartPart {
     pub created_at: i64,
 }
 
-const UPLOAD_COLUMNS: &str = "upload_id, owner_id, bucket_id, key, version_id, backing_key, backend_upload_id, \
-    content_type, user_metadata, headers, checksum_algorithm, checksum_type, created_at";
+pub(super) const UPLOAD_COLUMNS: &str =
+    "upload_id, owner_id, bucket_id, key, version_id, backing_key, backend_upload_id, \
+    content_type, user_metadata, headers, checksum_algorithm, checksum_type, created_at, tags";
 
 fn checksum_from_row(row: &sqlx::any::AnyRow) -> Result<Option<UploadChecksum>, CatalogError> {
     let algorithm: Option<String> = col(row, "checksum_algorithm")?;
@@ -71,7 +76,7 @@ fn checksum_from_row(row: &sqlx::any::AnyRow) -> Result<Option<UploadChecksum>, 
     }
 }
 
-fn upload_from_row(row: &sqlx::any::AnyRow) -> Result<MultipartUpload, CatalogError> {
+pub(super) fn upload_from_row(row: &sqlx::any::AnyRow) -> Result<MultipartUpload, CatalogError> {
     Ok(MultipartUpload {
         upload_id: col(row, "upload_id")?,
         owner: UserId(col(row, "owner_id")?),
@@ -84,6 +89,8 @@ fn upload_from_row(row: &sqlx::any::AnyRow) -> Result<MultipartUpload, CatalogEr
         user_metadata: json_map(row, "user_metadata")?,
         headers: json_map(row, "headers")?,
         checksum: checksum_from_row(row)?,
+        tags: TagSet::from_json(&col::<String>(row, "tags")?)
+            .map_err(|e| CatalogError::Corrupt(format!("tags: {e}")))?,
         created_at: col(row, "created_at")?,
     })
 }
@@ -92,8 +99,8 @@ impl Catalog {
     pub async fn create_multipart_upload(&self, new: &NewMultipartUpload) -> Result<MultipartUpload, CatalogError> {
         let row = sqlx::query(&format!(
             "INSERT INTO multipart_uploads (upload_id, owner_id, bucket_id, key, version_id, backing_key, \
-             backend_upload_id, content_type, user_metadata, created_at, headers, checksum_algorithm, checksum_type) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING {UPLOAD_COLUMNS}"
+             backend_upload_id, content_type, user_metadata, created_at, headers, checksum_algorithm, checksum_type, tags) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING {UPLOAD_COLUMNS}"
         ))
         .bind(&new.upload_id)
         .bind(new.owner.0)
@@ -108,6 +115,7 @@ impl Catalog {
         .bind(to_json(&new.headers))
         .bind(new.checksum.map(|c| c.algorithm.as_str()))
         .bind(new.checksum.map(|c| c.kind.as_str()))
+        .bind(new.tags.to_json())
         .fetch_one(self.pool())
         .await?;
         upload_from_row(&row)

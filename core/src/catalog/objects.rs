@@ -10,6 +10,7 @@ use sqlx::{Any, Row, Transaction};
 use super::quota::{self, QuotaCheck};
 use super::{col, ms, now_ms, Catalog, CatalogError, CatalogKind};
 use crate::domain::{BackingKey, Tier, UserId, VersionId};
+use crate::tagging::TagSet;
 
 /// An object as the catalog holds it.
 #[derive(Debug, Clone)]
@@ -30,6 +31,8 @@ pub struct CatalogObject {
     pub checksums: BTreeMap<String, String>,
     /// The name the file had on the uploader's machine (REST uploads), byte for byte.
     pub original_filename: Option<String>,
+    /// The object's tags (S3 object tagging).
+    pub tags: TagSet,
     pub tier: Tier,
     pub hot_key: Option<BackingKey>,
     pub cold_key: Option<BackingKey>,
@@ -140,7 +143,9 @@ impl WriteCondition {
 pub enum Lookup {
     NoSuchBucket,
     NoSuchKey,
-    Found(Box<CatalogObject>),
+    /// The object, and the revision of its bucket's lifecycle configuration when an enabled
+    /// rule of it has an Expiration (the `x-amz-expiration` header is then due).
+    Found(Box<CatalogObject>, Option<i64>),
 }
 
 /// A completed write, ready to become the current version of `(bucket_id, key)`.
@@ -157,6 +162,7 @@ pub struct NewObjectRow {
     pub headers: BTreeMap<String, String>,
     pub checksums: BTreeMap<String, String>,
     pub original_filename: Option<String>,
+    pub tags: TagSet,
     pub hot_key: BackingKey,
 }
 
@@ -164,7 +170,7 @@ type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
 
 impl NewObjectRow {
     /// Binds what makes a version, in the order both the INSERT and the overwrite's UPDATE
-    /// name them (version_id … display_name).
+    /// name them (version_id … display_name, tags).
     fn bind_version<'q>(&'q self, query: AnyQuery<'q>, now: i64) -> AnyQuery<'q> {
         query
             .bind(self.version_id.as_str())
@@ -178,6 +184,7 @@ impl NewObjectRow {
             .bind(now)
             .bind(to_json(&self.headers))
             .bind(self.display_name())
+            .bind(self.tags.to_json())
     }
 
     /// What people call the file, for sorting by name (NUL cannot be stored in Postgres text).
@@ -213,7 +220,7 @@ pub struct ObjectPage {
 
 pub(super) const COLUMNS: &str = "o.id, o.owner_id, o.bucket_id, b.name AS bucket_name, o.key, o.version_id, o.size, o.etag, \
     o.content_type, o.user_metadata, o.headers, o.checksums, o.original_filename, o.tier, o.hot_key, o.cold_key, o.created_at, \
-    o.tiered_at, o.tiering_attempts, o.tiering_error";
+    o.tiered_at, o.tiering_attempts, o.tiering_error, o.tags";
 
 /// [`COLUMNS`] as an INSERT's RETURNING clause gives them (no join there).
 fn inserted_columns() -> String {
@@ -246,6 +253,8 @@ pub(super) fn object_from_row(row: &AnyRow) -> Result<CatalogObject, CatalogErro
         headers: json_map(row, "headers")?,
         checksums: json_map(row, "checksums")?,
         original_filename: original.map(|b| String::from_utf8_lossy(&b).into_owned()),
+        tags: TagSet::from_json(&col::<String>(row, "tags")?)
+            .map_err(|e| CatalogError::Corrupt(format!("tags: {e}")))?,
         tier: Tier::parse(&tier).ok_or_else(|| CatalogError::Corrupt(format!("tier {tier:?}")))?,
         hot_key: col::<Option<String>>(row, "hot_key")?.map(BackingKey::from_catalog),
         cold_key: col::<Option<String>>(row, "cold_key")?.map(BackingKey::from_catalog),
@@ -282,7 +291,7 @@ pub(crate) async fn enqueue_gc(
     Ok(())
 }
 
-async fn enqueue_row_keys(
+pub(super) async fn enqueue_row_keys(
     tx: &mut Transaction<'_, Any>,
     hot: Option<String>,
     cold: Option<String>,
@@ -423,7 +432,7 @@ impl Catalog {
                 "UPDATE objects SET version_id = $2, size = $3, etag = $4, content_type = $5, user_metadata = $6, \
                  checksums = $7, original_filename = $8, tier = 'hot', hot_key = $9, cold_key = NULL, \
                  created_at = $10, tiered_at = NULL, tiering_attempts = 0, tiering_error = NULL, headers = $11, \
-                 display_name = $12 \
+                 display_name = $12, tags = $13 \
                  WHERE id = $1",
             )
             .bind(id);
@@ -455,8 +464,8 @@ impl Catalog {
         quota: Option<&QuotaCheck>,
     ) -> Result<Option<CatalogObject>, CatalogError> {
         const COLUMNS_IN: &str = "owner_id, bucket_id, key, version_id, size, etag, content_type, user_metadata, \
-            checksums, original_filename, tier, hot_key, created_at, headers, display_name";
-        const VALUES: &str = "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'hot', $11, $12, $13, $14";
+            checksums, original_filename, tier, hot_key, created_at, headers, display_name, tags";
+        const VALUES: &str = "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'hot', $11, $12, $13, $14, $15";
         let sql = match quota {
             None => format!(
                 "INSERT INTO objects ({COLUMNS_IN}) VALUES ({VALUES}) \
@@ -470,8 +479,8 @@ impl Catalog {
                 };
                 format!(
                     "INSERT INTO objects ({COLUMNS_IN}) SELECT {VALUES} FROM {usage} WHERE g.user_id = $1 \
-                     AND ($15 IS NULL OR g.bytes + g.reserved_bytes - $17 + $5 <= $15) \
-                     AND ($16 IS NULL OR g.objects + g.reserved_objects - $18 + 1 <= $16) \
+                     AND ($16 IS NULL OR g.bytes + g.reserved_bytes - $18 + $5 <= $16) \
+                     AND ($17 IS NULL OR g.objects + g.reserved_objects - $19 + 1 <= $17) \
                      ON CONFLICT (bucket_id, key) DO NOTHING RETURNING {}",
                     inserted_columns()
                 )
@@ -506,8 +515,9 @@ impl Catalog {
     /// query (a HEAD or GET is a catalog read, and should cost one round trip).
     pub async fn lookup_object(&self, owner: UserId, bucket: &str, key: &str) -> Result<Lookup, CatalogError> {
         let row = sqlx::query(&format!(
-            "SELECT b.id AS found_bucket_id, {COLUMNS} FROM buckets b \
+            "SELECT b.id AS found_bucket_id, {COLUMNS}, l.revision AS lifecycle_revision FROM buckets b \
              LEFT JOIN objects o ON o.bucket_id = b.id AND o.key = $3 \
+             LEFT JOIN bucket_lifecycle l ON l.bucket_id = b.id AND l.expires = 1 \
              WHERE b.owner_id = $1 AND b.name = $2"
         ))
         .bind(owner.0)
@@ -519,7 +529,7 @@ impl Catalog {
         let id: Option<i64> = col(&row, "id")?;
         match id {
             None => Ok(Lookup::NoSuchKey),
-            Some(_) => Ok(Lookup::Found(Box::new(object_from_row(&row)?))),
+            Some(_) => Ok(Lookup::Found(Box::new(object_from_row(&row)?), col(&row, "lifecycle_revision")?)),
         }
     }
 

@@ -26,6 +26,10 @@ pub struct TieringRun {
     pub moved: i64,
     pub failed: i64,
     pub bytes_moved: i64,
+    /// Objects deleted by lifecycle expirations.
+    pub expired: i64,
+    /// Multipart uploads aborted by lifecycle rules.
+    pub aborted: i64,
     pub error: Option<String>,
 }
 
@@ -61,7 +65,7 @@ pub struct TierTotals {
 }
 
 const RUN_COLUMNS: &str =
-    "id, trigger, status, dry_run, started_at, finished_at, candidates, moved, failed, bytes_moved, error";
+    "id, trigger, status, dry_run, started_at, finished_at, candidates, moved, failed, bytes_moved, expired, aborted, error";
 
 fn run_from_row(row: &sqlx::any::AnyRow) -> Result<TieringRun, CatalogError> {
     let dry: i64 = col(row, "dry_run")?;
@@ -76,6 +80,8 @@ fn run_from_row(row: &sqlx::any::AnyRow) -> Result<TieringRun, CatalogError> {
         moved: col(row, "moved")?,
         failed: col(row, "failed")?,
         bytes_moved: col(row, "bytes_moved")?,
+        expired: col(row, "expired")?,
+        aborted: col(row, "aborted")?,
         error: col(row, "error")?,
     })
 }
@@ -154,7 +160,7 @@ impl Catalog {
         let finished = (run.status != "running").then(now_ms);
         sqlx::query(
             "UPDATE tiering_runs SET status = $2, finished_at = $3, candidates = $4, moved = $5, failed = $6, \
-             bytes_moved = $7, error = $8 WHERE id = $1",
+             bytes_moved = $7, error = $8, expired = $9, aborted = $10 WHERE id = $1",
         )
         .bind(run.id)
         .bind(&run.status)
@@ -164,6 +170,8 @@ impl Catalog {
         .bind(run.failed)
         .bind(run.bytes_moved)
         .bind(run.error.clone())
+        .bind(run.expired)
+        .bind(run.aborted)
         .execute(self.pool())
         .await?;
         Ok(())
