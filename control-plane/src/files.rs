@@ -9,9 +9,10 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use base64::Engine;
 use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
-use tiergate_core::catalog::{CatalogObject, FileSort, SortOrder};
+use tiergate_core::catalog::{CatalogObject, FileCursor, FileQuery, FileSort, SortOrder};
 use tiergate_core::domain::{sanitize_name, truncate_utf8, ObjectKey, Tier};
 use tiergate_core::objects::{blob_link_message, content_disposition, display_name, ObjectWrite, BLOB_LINK_PURPOSE};
 use tiergate_core::range::{unsatisfied_content_range, RangeError, RangeRequest};
@@ -45,6 +46,8 @@ pub struct FileView {
     pub access_url: String,
     pub uploaded_at: String,
     pub synced_at: Option<String>,
+    /// The object's S3 tags.
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 pub(crate) fn rfc3339(ms: i64) -> String {
@@ -71,6 +74,7 @@ impl FileView {
             access_url: access.to_string(),
             uploaded_at: rfc3339(o.created_at),
             synced_at: o.tiered_at.map(rfc3339),
+            tags: o.tags.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         }
     }
 }
@@ -212,14 +216,41 @@ pub struct ListQuery {
     offset: Option<String>,
     sort: Option<String>,
     order: Option<String>,
+    bucket: Option<String>,
+    prefix: Option<String>,
+    delimiter: Option<String>,
+    search: Option<String>,
+    cursor: Option<String>,
 }
 
 #[derive(Serialize)]
 pub struct FileList {
     files: Vec<FileView>,
-    total: i64,
+    /// How many files the listing has in all: the caller's whole count when nothing narrows
+    /// it, else absent (counting a filtered set would read all of it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    total: Option<i64>,
     limit: i64,
-    offset: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    offset: Option<i64>,
+    /// "Folders" under the prefix, with `delimiter` (as S3's CommonPrefixes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    common_prefixes: Option<Vec<String>>,
+    /// Pass as `cursor` for the next page; null on the last.
+    next_cursor: Option<String>,
+}
+
+/// Opaque cursors: base64url of JSON.
+fn encode_cursor<T: Serialize>(value: &T) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(value).unwrap_or_default())
+}
+
+fn decode_cursor<T: serde::de::DeserializeOwned>(raw: &str) -> Result<T, ApiError> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(raw)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or_else(|| ApiError::invalid("cursor", "is not a cursor this listing gave"))
 }
 
 fn parse_number(
@@ -237,6 +268,14 @@ fn parse_number(
 }
 
 /// `GET /api/files`: the caller's files, newest first by default, a page at a time.
+///
+/// - `bucket`, `prefix`, `search` (name or key contains, case-insensitive) narrow the listing;
+///   `sort` (`uploaded_at`, `filename`, `file_size`) and `order` order it; `cursor` (the last
+///   page's `next_cursor`) continues it: keyset pages, as fast at the 100,000th file as at the
+///   first.
+/// - With `bucket` and `delimiter` (e.g. `/`), the bucket is browsed as S3 consoles do: keys in
+///   S3 order under `prefix`, deeper keys rolled up into `common_prefixes`.
+/// - `offset` (without `cursor`) is the older numbered paging, kept for existing clients.
 pub async fn list(
     State(app): State<AppState>,
     user: AuthUser,
@@ -256,12 +295,76 @@ pub async fn list(
         Some("desc") => SortOrder::Desc,
         Some(_) => return Err(ApiError::invalid("order", "must be asc or desc")),
     };
-    let page = app.core.catalog.list_user_objects(user.id, sort, order, limit, offset).await?;
+    let bucket = match q.bucket.as_deref().filter(|b| !b.is_empty()) {
+        None => None,
+        Some(name) => {
+            let name = tiergate_core::domain::BucketName::parse(name).map_err(|_| ApiError::not_found("bucket"))?;
+            Some(app.core.catalog.bucket(user.id, &name).await?.ok_or_else(|| ApiError::not_found("bucket"))?)
+        }
+    };
+    let prefix = q.prefix.clone().unwrap_or_default();
+    let search = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    if search.is_some_and(|s| s.chars().count() > 256) {
+        return Err(ApiError::invalid("search", "must be at most 256 characters"));
+    }
+    if let Some(delimiter) = q.delimiter.as_deref().filter(|d| !d.is_empty()) {
+        let Some(bucket) = bucket else {
+            return Err(ApiError::invalid("delimiter", "needs a bucket to browse"));
+        };
+        if search.is_some() || q.offset.is_some() {
+            return Err(ApiError::invalid("delimiter", "cannot be combined with search or offset"));
+        }
+        let after: Option<String> = q.cursor.as_deref().map(decode_cursor).transpose()?;
+        let walk = app.core.walk_bucket(user.id, bucket.id, &prefix, Some(delimiter), after, limit as usize).await?;
+        return Ok(Json(FileList {
+            files: walk.objects.iter().map(|o| FileView::new(&app, o)).collect(),
+            total: None,
+            limit,
+            offset: None,
+            common_prefixes: Some(walk.prefixes),
+            next_cursor: walk.truncated.then(|| walk.last.as_ref().map(encode_cursor)).flatten(),
+        }));
+    }
+    let narrowed = bucket.is_some() || !prefix.is_empty() || search.is_some();
+    if q.offset.is_some() && q.cursor.is_none() && !narrowed {
+        let page = app.core.catalog.list_user_objects(user.id, sort, order, limit, offset).await?;
+        return Ok(Json(FileList {
+            files: page.objects.iter().map(|o| FileView::new(&app, o)).collect(),
+            total: Some(page.total),
+            limit,
+            offset: Some(offset),
+            common_prefixes: None,
+            next_cursor: None,
+        }));
+    }
+    let after: Option<FileCursor> = q.cursor.as_deref().map(decode_cursor).transpose()?;
+    let query = FileQuery {
+        sort,
+        order,
+        bucket_id: bucket.as_ref().map(|b| b.id),
+        prefix: &prefix,
+        search,
+        after: after.as_ref(),
+        limit: limit + 1,
+    };
+    let mut rows = app
+        .core
+        .catalog
+        .list_user_files(user.id, &query)
+        .await?
+        .ok_or_else(|| ApiError::invalid("cursor", "belongs to another sort order"))?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor =
+        more.then(|| rows.last().map(|o| encode_cursor(&FileCursor::after(sort, o, &display_name(o))))).flatten();
+    let total = if narrowed { None } else { Some(app.core.catalog.usage(user.id).await?.objects as i64) };
     Ok(Json(FileList {
-        files: page.objects.iter().map(|o| FileView::new(&app, o)).collect(),
-        total: page.total,
+        files: rows.iter().map(|o| FileView::new(&app, o)).collect(),
+        total,
         limit,
-        offset,
+        offset: None,
+        common_prefixes: None,
+        next_cursor,
     }))
 }
 

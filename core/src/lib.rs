@@ -9,6 +9,7 @@ pub mod domain;
 pub mod gc;
 pub mod identity;
 pub mod lifecycle;
+pub mod listing;
 pub mod metrics;
 pub mod multipart;
 pub mod net;

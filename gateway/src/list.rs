@@ -6,6 +6,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use s3s::dto::*;
 use s3s::{s3_error, S3Request, S3Response, S3Result};
 use tiergate_core::catalog::{Bucket as CatalogBucket, CatalogObject};
+use tiergate_core::listing::Listing;
 
 use crate::bucket::owner;
 use crate::ctx::ReqCtx;
@@ -14,31 +15,12 @@ use crate::timestamp;
 
 /// S3's answer to `max-keys` above this is this.
 const MAX_KEYS: i32 = 1000;
-/// Rows read from the catalog at a time.
-const BATCH: i64 = 1000;
 
 /// What `encoding-type=url` leaves as it is (as S3 does: unreserved characters and `/`).
 const URL_ENCODE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'/');
 
-/// One page of a listing: objects and common prefixes, in order.
-pub(crate) struct Listing {
-    pub objects: Vec<CatalogObject>,
-    pub prefixes: Vec<String>,
-    pub truncated: bool,
-    /// The last key or common prefix of the page: where the next page starts after.
-    pub last: Option<String>,
-}
-
-/// The common prefix `key` rolls up into under `prefix` and `delimiter`, if any.
-fn common_prefix<'k>(key: &'k str, prefix: &str, delimiter: Option<&str>) -> Option<&'k str> {
-    let delimiter = delimiter?;
-    let rest = key.get(prefix.len()..)?;
-    rest.find(delimiter).map(|i| &key[..prefix.len() + i + delimiter.len()])
-}
-
-/// Walks the bucket from after `after` (exclusive): at most `max` entries, keys under a common
-/// prefix rolled up into it. Whole runs of rolled-up keys are skipped in the catalog, not read.
-pub(crate) async fn walk(
+/// The bucket's keys from after `after`, rolled up by `delimiter` (`Core::walk_bucket`).
+async fn walk(
     cx: &ReqCtx<'_>,
     bucket: &CatalogBucket,
     prefix: &str,
@@ -46,56 +28,7 @@ pub(crate) async fn walk(
     after: Option<String>,
     max: usize,
 ) -> S3Result<Listing> {
-    let mut listing = Listing { objects: Vec::new(), prefixes: Vec::new(), truncated: false, last: None };
-    if max == 0 {
-        return Ok(listing);
-    }
-    // A marker that is itself a common prefix was answered on an earlier page.
-    let mut last_prefix =
-        after.as_deref().and_then(|a| common_prefix(a, prefix, delimiter).filter(|cp| *cp == a)).map(str::to_string);
-    let mut cursor = match &last_prefix {
-        Some(cp) => Some(format!("{cp}\u{10FFFF}")),
-        None => after,
-    };
-    let mut count = 0usize;
-    'pages: loop {
-        let rows =
-            cx.core.catalog.list_bucket_objects(cx.user, bucket.id, prefix, cursor.as_deref(), BATCH).await.s3()?;
-        let full = rows.len() as i64 == BATCH;
-        for object in rows {
-            if !object.key.starts_with(prefix) {
-                break 'pages;
-            }
-            if let Some(cp) = common_prefix(&object.key, prefix, delimiter) {
-                if last_prefix.as_deref() == Some(cp) {
-                    continue;
-                }
-                if count == max {
-                    listing.truncated = true;
-                    break 'pages;
-                }
-                listing.prefixes.push(cp.to_string());
-                listing.last = Some(cp.to_string());
-                last_prefix = Some(cp.to_string());
-                count += 1;
-                // Jump past every key under this prefix.
-                cursor = Some(format!("{cp}\u{10FFFF}"));
-                continue 'pages;
-            }
-            if count == max {
-                listing.truncated = true;
-                break 'pages;
-            }
-            cursor = Some(object.key.clone());
-            listing.last = Some(object.key.clone());
-            listing.objects.push(object);
-            count += 1;
-        }
-        if !full {
-            break;
-        }
-    }
-    Ok(listing)
+    cx.core.walk_bucket(cx.user, bucket.id, prefix, delimiter, after, max).await.s3()
 }
 
 fn max_keys(requested: Option<i32>) -> S3Result<usize> {
@@ -272,15 +205,6 @@ pub async fn list_object_versions(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn common_prefixes() {
-        assert_eq!(common_prefix("photos/2024/a.jpg", "", Some("/")), Some("photos/"));
-        assert_eq!(common_prefix("photos/2024/a.jpg", "photos/", Some("/")), Some("photos/2024/"));
-        assert_eq!(common_prefix("photos/a.jpg", "photos/", Some("/")), None);
-        assert_eq!(common_prefix("a--b--c", "", Some("--")), Some("a--"));
-        assert_eq!(common_prefix("abc", "", None), None);
-    }
 
     #[test]
     fn url_encoding_keeps_slashes() {

@@ -53,3 +53,7 @@ CREATE TABLE tiering_rule_results (
     abort_failed  BIGINT NOT NULL
 );
 CREATE INDEX tiering_rule_results_run ON tiering_rule_results(run_id);
+
+-- The dashboard's file list pages by keyset in each of its sort orders.
+CREATE INDEX objects_owner_name ON objects(owner_id, LOWER(display_name), id);
+CREATE INDEX objects_owner_size ON objects(owner_id, size, id);

@@ -1,7 +1,7 @@
 //! Files: limits, names, listing, ownership, links.
 
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{json, Value};
 use tiergate_core::catalog::now_ms;
 use tiergate_core::domain::{BucketName, ObjectKey};
 use tiergate_core::objects::ObjectWrite;
@@ -326,4 +326,102 @@ async fn an_upload_brings_back_a_default_bucket_deleted_over_s3() {
     let got = s3.get_object().bucket("files").key(&key).send().await.unwrap();
     assert_eq!(got.body.collect().await.unwrap().into_bytes().as_ref(), b"back again");
     assert_eq!(app.list(&user.token).await["total"], 1);
+}
+
+/// The file list the dashboard pages through: narrowed by bucket, prefix and search, browsed by
+/// "folder", and paged by keyset in every sort order.
+#[tokio::test]
+async fn the_file_list_narrows_browses_and_pages_by_cursor() {
+    use aws_sdk_s3::primitives::ByteStream;
+    let app = TestApp::spawn().await;
+    let (alice, bob) = (app.user().await, app.user().await);
+    let s3 = app.s3(&alice).await;
+    s3.create_bucket().bucket("photos").send().await.unwrap();
+    for i in 0..25 {
+        let key = format!("2024/{:02}/img-{i:02}.jpg", i % 3);
+        s3.put_object().bucket("photos").key(&key).body(ByteStream::from(vec![b'x'; i + 1])).send().await.unwrap();
+    }
+    s3.put_object().bucket("photos").key("readme.txt").body(ByteStream::from_static(b"r")).send().await.unwrap();
+    s3.put_object().bucket("files").key("img-99.jpg").body(ByteStream::from_static(b"o")).send().await.unwrap();
+    let list = |query: String, token: String| {
+        let app = &app;
+        async move {
+            let res = app.get(&format!("/api/files?{query}"), &token).await;
+            let status = res.status();
+            (status, res.json::<Value>().await.unwrap())
+        }
+    };
+    let keys = |v: &Value| -> Vec<String> {
+        v["files"].as_array().unwrap().iter().map(|f| f["filename"].as_str().unwrap().to_string()).collect()
+    };
+
+    // Every sort order, in pages of 10 by cursor: all 27 files once each, in order.
+    for (sort, order) in [("uploaded_at", "desc"), ("filename", "asc"), ("file_size", "desc"), ("file_size", "asc")] {
+        let (mut seen, mut cursor) = (Vec::new(), None::<String>);
+        loop {
+            let mut q = format!("sort={sort}&order={order}&limit=10");
+            if let Some(c) = &cursor {
+                q.push_str(&format!("&cursor={c}"));
+            }
+            let (status, page) = list(q, alice.token.clone()).await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            assert_eq!(page["total"], 27);
+            seen.extend(page["files"].as_array().unwrap().iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_string()),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len(), 27, "{sort} {order}");
+        let ids: std::collections::HashSet<_> = seen.iter().map(|f| f["id"].as_i64().unwrap()).collect();
+        assert_eq!(ids.len(), 27, "no file twice ({sort} {order})");
+        if sort == "file_size" {
+            let sizes: Vec<u64> = seen.iter().map(|f| f["file_size"].as_u64().unwrap()).collect();
+            let mut sorted = sizes.clone();
+            sorted.sort_unstable();
+            if order == "desc" {
+                sorted.reverse();
+            }
+            assert_eq!(sizes, sorted);
+        }
+    }
+
+    // Narrowed: one bucket, a prefix, a search (case-insensitive).
+    let (_, page) = list("bucket=photos&limit=100".into(), alice.token.clone()).await;
+    assert_eq!(keys(&page).len(), 26);
+    assert!(page.get("total").is_none());
+    assert!(keys(&page).iter().all(|k| k != "img-99.jpg"));
+    let (_, page) = list("bucket=photos&prefix=2024/01/&limit=100".into(), alice.token.clone()).await;
+    assert!(keys(&page).iter().all(|k| k.starts_with("2024/01/")) && keys(&page).len() == 8, "{page}");
+    let (_, page) = list("search=IMG-0&limit=100".into(), alice.token.clone()).await;
+    assert_eq!(keys(&page).len(), 10, "{page}");
+    let (_, page) = list("search=100%25&limit=100".into(), alice.token.clone()).await;
+    assert!(keys(&page).is_empty(), "% is no wildcard");
+
+    // Browsed by folder, as S3 consoles do.
+    let (_, page) = list("bucket=photos&delimiter=/".into(), alice.token.clone()).await;
+    assert_eq!(page["common_prefixes"], json!(["2024/"]));
+    assert_eq!(keys(&page), vec!["readme.txt"]);
+    let (_, page) = list("bucket=photos&delimiter=/&prefix=2024/&limit=2".into(), alice.token.clone()).await;
+    assert_eq!(page["common_prefixes"], json!(["2024/00/", "2024/01/"]));
+    let next = page["next_cursor"].as_str().unwrap().to_string();
+    let (_, page) =
+        list(format!("bucket=photos&delimiter=/&prefix=2024/&limit=2&cursor={next}"), alice.token.clone()).await;
+    assert_eq!(page["common_prefixes"], json!(["2024/02/"]));
+    assert!(page["next_cursor"].is_null());
+
+    // Refusals: a cursor not ours or of another order, a delimiter without a bucket, another
+    // user's bucket (his own namespace has none of that name).
+    let (status, _) = list("cursor=bm9wZQ".into(), alice.token.clone()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, first) = list("sort=filename&limit=1".into(), alice.token.clone()).await;
+    let by_name = first["next_cursor"].as_str().unwrap().to_string();
+    let (status, _) = list(format!("sort=file_size&cursor={by_name}"), alice.token.clone()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = list("delimiter=/".into(), alice.token.clone()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = list("bucket=photos".into(), bob.token.clone()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, theirs) = list("search=img".into(), bob.token.clone()).await;
+    assert!(keys(&theirs).is_empty());
 }

@@ -32,8 +32,8 @@ pub use invites::{Invite, InviteError};
 pub use lifecycle::{ActionTotals, BucketRules, RuleQuery, RuleResult, StoredLifecycle};
 pub use multipart::{MultipartPart, MultipartUpload, NewMultipartUpload};
 pub use objects::{
-    CatalogObject, Commit, CurrentVersion, EtagMatch, FileSort, Lookup, NewObjectRow, ObjectPage, SortOrder,
-    WriteCondition,
+    CatalogObject, Commit, CurrentVersion, EtagMatch, FileCursor, FileQuery, FileSort, Lookup, NewObjectRow,
+    ObjectPage, SortOrder, WriteCondition,
 };
 pub use quota::{well_within, Quota, QuotaCheck, QuotaLimit, Reservation, Usage};
 pub use tiering::{RunTotals, TierTotals, TieringFailure, TieringRun};

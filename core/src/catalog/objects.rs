@@ -211,6 +211,50 @@ pub enum SortOrder {
     Desc,
 }
 
+/// Where a keyset page of a user's files starts: after the row with these values of the sort
+/// column and id (the last row of the previous page).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum FileCursor {
+    UploadedAt(i64, i64),
+    Name(String, i64),
+    Size(i64, i64),
+}
+
+impl FileCursor {
+    /// The cursor after `o` in a listing sorted by `sort`.
+    pub fn after(sort: FileSort, o: &CatalogObject, display_name: &str) -> Self {
+        match sort {
+            FileSort::UploadedAt => Self::UploadedAt(o.created_at, o.id),
+            FileSort::Name => Self::Name(display_name.to_lowercase(), o.id),
+            FileSort::Size => Self::Size(i64::try_from(o.size).unwrap_or(i64::MAX), o.id),
+        }
+    }
+
+    fn sort(&self) -> FileSort {
+        match self {
+            Self::UploadedAt(..) => FileSort::UploadedAt,
+            Self::Name(..) => FileSort::Name,
+            Self::Size(..) => FileSort::Size,
+        }
+    }
+}
+
+/// What a keyset listing of a user's files asks ([`Catalog::list_user_files`]).
+#[derive(Debug, Clone)]
+pub struct FileQuery<'a> {
+    pub sort: FileSort,
+    pub order: SortOrder,
+    /// Only this bucket's files.
+    pub bucket_id: Option<i64>,
+    /// Only keys starting with this.
+    pub prefix: &'a str,
+    /// Only files whose name or key contains this (case-insensitive; on SQLite for ASCII
+    /// letters only).
+    pub search: Option<&'a str>,
+    pub after: Option<&'a FileCursor>,
+    pub limit: i64,
+}
+
 /// One page of a user's files, and how many there are in all.
 #[derive(Debug, Clone)]
 pub struct ObjectPage {
@@ -585,6 +629,81 @@ impl Catalog {
             .await?
             .try_get("n")?;
         Ok(ObjectPage { objects: rows.iter().map(object_from_row).collect::<Result<_, _>>()?, total })
+    }
+
+    /// A page of the owner's files in `q.sort` order after `q.after` (keyset pagination: each
+    /// page is an index range read, however deep). `None` when the cursor belongs to another
+    /// sort order.
+    pub async fn list_user_files(
+        &self,
+        owner: UserId,
+        q: &FileQuery<'_>,
+    ) -> Result<Option<Vec<CatalogObject>>, CatalogError> {
+        if q.after.is_some_and(|c| c.sort() != q.sort) {
+            return Ok(None);
+        }
+        let column = match q.sort {
+            FileSort::UploadedAt => "o.created_at",
+            FileSort::Name => "LOWER(o.display_name)",
+            FileSort::Size => "o.size",
+        };
+        let (dir, cmp) = match q.order {
+            SortOrder::Asc => ("ASC", ">"),
+            SortOrder::Desc => ("DESC", "<"),
+        };
+        let mut sql =
+            format!("SELECT {COLUMNS} FROM objects o JOIN buckets b ON b.id = o.bucket_id WHERE o.owner_id = $1");
+        let mut n = 1;
+        let mut next = || {
+            n += 1;
+            n
+        };
+        if q.bucket_id.is_some() {
+            sql.push_str(&format!(" AND o.bucket_id = ${}", next()));
+        }
+        let end = crate::lifecycle::prefix_end(q.prefix);
+        if !q.prefix.is_empty() {
+            sql.push_str(&format!(" AND o.key >= ${}", next()));
+            if end.is_some() {
+                sql.push_str(&format!(" AND o.key < ${}", next()));
+            }
+        }
+        let pattern = q.search.filter(|s| !s.is_empty()).map(|s| {
+            let escaped = s.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            format!("%{escaped}%")
+        });
+        if pattern.is_some() {
+            let p = next();
+            sql.push_str(&format!(
+                " AND (LOWER(o.display_name) LIKE ${p} ESCAPE '\\' OR LOWER(o.key) LIKE ${p} ESCAPE '\\')"
+            ));
+        }
+        if q.after.is_some() {
+            let (a, b) = (next(), next());
+            sql.push_str(&format!(" AND ({column}, o.id) {cmp} (${a}, ${b})"));
+        }
+        let l = next();
+        sql.push_str(&format!(" ORDER BY {column} {dir}, o.id {dir} LIMIT ${l}"));
+        let mut query = sqlx::query(&sql).bind(owner.0);
+        if let Some(id) = q.bucket_id {
+            query = query.bind(id);
+        }
+        if !q.prefix.is_empty() {
+            query = query.bind(q.prefix);
+            if let Some(end) = end {
+                query = query.bind(end);
+            }
+        }
+        if let Some(p) = pattern {
+            query = query.bind(p);
+        }
+        match q.after {
+            Some(FileCursor::UploadedAt(v, id)) | Some(FileCursor::Size(v, id)) => query = query.bind(*v).bind(*id),
+            Some(FileCursor::Name(v, id)) => query = query.bind(v.clone()).bind(*id),
+            None => {}
+        }
+        let rows = query.bind(q.limit).fetch_all(self.pool()).await?;
+        Ok(Some(rows.iter().map(object_from_row).collect::<Result<_, _>>()?))
     }
 
     /// Deletes the owner's object `id`; its backing objects go to `gc_queue`.
