@@ -4,6 +4,10 @@
 //! runs and answers with `success_action_status` / `success_action_redirect`; the file goes
 //! through PutObject's write path, so a form upload is refused or stored exactly as a PUT is.
 //!
+//! Tags: s3s 0.17 passes on a form field named `x-amz-tagging` (read as PutObject's header is,
+//! `k=v&…`). AWS's own `tagging` field (a `<Tagging>` document) does not reach this code: s3s
+//! converts the form to a PutObject and back, which drops it (and the policy that names it).
+//!
 //! Session credentials from STS cannot sign a form: the session token would travel as a form
 //! field, which the credential check does not see, so such a form is refused (fail closed).
 
@@ -12,14 +16,7 @@ use s3s::{s3_error, S3Request, S3Response, S3Result};
 
 use crate::ctx::ReqCtx;
 
-pub async fn post_object(
-    cx: &ReqCtx<'_>,
-    mut req: S3Request<PostObjectInput>,
-) -> S3Result<S3Response<PostObjectOutput>> {
-    // A form's `tagging` field holds a <Tagging> document; PutObject takes the header's form.
-    if let Some(xml) = req.input.tagging.take() {
-        req.input.tagging = Some(crate::tagging::from_form_field(&xml)?.to_header());
-    }
+pub async fn post_object(cx: &ReqCtx<'_>, req: S3Request<PostObjectInput>) -> S3Result<S3Response<PostObjectOutput>> {
     // s3s builds the 303 from the redirect after the file is stored: one it cannot build must be
     // refused before, or the client would get an error for a file that was stored.
     if let Some(redirect) = &req.input.success_action_redirect {

@@ -30,16 +30,6 @@ fn from_body(tagging: Tagging) -> S3Result<TagSet> {
     TagSet::new(pairs).map_err(tag_error)
 }
 
-/// The tag set of a POST form's `tagging` field: a `<Tagging><TagSet>…</TagSet></Tagging>`
-/// document, as AWS takes it (`MalformedXML` when it does not parse).
-pub fn from_form_field(xml: &str) -> S3Result<TagSet> {
-    use s3s::xml::Deserialize;
-    let mut d = s3s::xml::Deserializer::new(xml.as_bytes());
-    let tagging = Tagging::deserialize(&mut d)
-        .map_err(|_| s3_error!(MalformedXML, "The tagging field of the form is not a valid Tagging document."))?;
-    from_body(tagging)
-}
-
 /// `x-amz-tagging-count`: present only when the object has tags.
 pub fn count(tags: &TagSet) -> Option<i32> {
     (!tags.is_empty()).then(|| i32::try_from(tags.len()).unwrap_or(i32::MAX))
