@@ -116,6 +116,9 @@ cmp "$WORK/one.bin" "$WORK/one.hot" || die "one.bin differs through the hot down
 
 log "a tiering pass in the container"
 podman exec "${PROJECT}_tiergate_1" tiergate tiering run-now >&2 || die "tiering run-now"
+# The image carries the CA bundle its TLS client (rustls) reads for https tiers such as AWS S3.
+podman exec "${PROJECT}_tiergate_1" sh -c 'grep -c "BEGIN CERTIFICATE" /etc/ssl/certs/ca-certificates.crt' \
+    | awk '$1 >= 100 { ok = 1 } END { exit !ok }' || die "the image has no CA bundle"
 
 check_files() { # what
     local tier

@@ -35,20 +35,26 @@ pub fn count(tags: &TagSet) -> Option<i32> {
     (!tags.is_empty()).then(|| i32::try_from(tags.len()).unwrap_or(i32::MAX))
 }
 
+/// Replaces the tags of the caller's `key` in `bucket` (Put and DeleteObjectTagging), or
+/// `NoSuchBucket` / `NoSuchKey` / `NoSuchVersion`. Unversioned buckets: S3 sends no version id.
+async fn set_tags(cx: &ReqCtx<'_>, bucket: &str, key: &str, version: Option<&str>, tags: &TagSet) -> S3Result<()> {
+    check_version(version)?;
+    let bucket = cx.bucket(bucket).await?;
+    let key = object_key(key)?;
+    match cx.core.catalog.set_object_tags(cx.user, bucket.id, key.as_str(), tags).await.s3()? {
+        Some(_) => Ok(()),
+        None => Err(s3_error!(NoSuchKey, "The specified key does not exist.")),
+    }
+}
+
 pub async fn put_object_tagging(
     cx: &ReqCtx<'_>,
     req: S3Request<PutObjectTaggingInput>,
 ) -> S3Result<S3Response<PutObjectTaggingOutput>> {
     let input = req.input;
-    check_version(input.version_id.as_deref())?;
-    let bucket = cx.bucket(&input.bucket).await?;
-    let key = object_key(&input.key)?;
     let tags = from_body(input.tagging)?;
-    match cx.core.catalog.set_object_tags(cx.user, bucket.id, key.as_str(), &tags).await.s3()? {
-        // Unversioned buckets: S3 sends no version id.
-        Some(_) => Ok(S3Response::new(PutObjectTaggingOutput { version_id: None })),
-        None => Err(s3_error!(NoSuchKey, "The specified key does not exist.")),
-    }
+    set_tags(cx, &input.bucket, &input.key, input.version_id.as_deref(), &tags).await?;
+    Ok(S3Response::new(PutObjectTaggingOutput { version_id: None }))
 }
 
 pub async fn get_object_tagging(
@@ -72,11 +78,6 @@ pub async fn delete_object_tagging(
     req: S3Request<DeleteObjectTaggingInput>,
 ) -> S3Result<S3Response<DeleteObjectTaggingOutput>> {
     let input = req.input;
-    check_version(input.version_id.as_deref())?;
-    let bucket = cx.bucket(&input.bucket).await?;
-    let key = object_key(&input.key)?;
-    match cx.core.catalog.set_object_tags(cx.user, bucket.id, key.as_str(), &TagSet::empty()).await.s3()? {
-        Some(_) => Ok(S3Response::new(DeleteObjectTaggingOutput { version_id: None })),
-        None => Err(s3_error!(NoSuchKey, "The specified key does not exist.")),
-    }
+    set_tags(cx, &input.bucket, &input.key, input.version_id.as_deref(), &TagSet::empty()).await?;
+    Ok(S3Response::new(DeleteObjectTaggingOutput { version_id: None }))
 }
