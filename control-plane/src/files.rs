@@ -240,6 +240,13 @@ pub struct FileList {
     next_cursor: Option<String>,
 }
 
+/// Where a keyset page continues: after this row, in this order.
+#[derive(Serialize, Deserialize)]
+struct PageToken {
+    desc: bool,
+    at: FileCursor,
+}
+
 /// Opaque cursors: base64url of JSON.
 fn encode_cursor<T: Serialize>(value: &T) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(value).unwrap_or_default())
@@ -304,8 +311,8 @@ pub async fn list(
     };
     let prefix = q.prefix.clone().unwrap_or_default();
     let search = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
-    if search.is_some_and(|s| s.chars().count() > 256) {
-        return Err(ApiError::invalid("search", "must be at most 256 characters"));
+    if search.is_some_and(|s| s.chars().count() > 256 || s.chars().any(char::is_control)) {
+        return Err(ApiError::invalid("search", "must be at most 256 characters, without control characters"));
     }
     if let Some(delimiter) = q.delimiter.as_deref().filter(|d| !d.is_empty()) {
         let Some(bucket) = bucket else {
@@ -337,7 +344,11 @@ pub async fn list(
             next_cursor: None,
         }));
     }
-    let after: Option<FileCursor> = q.cursor.as_deref().map(decode_cursor).transpose()?;
+    let token: Option<PageToken> = q.cursor.as_deref().map(decode_cursor).transpose()?;
+    if token.as_ref().is_some_and(|t| t.desc != (order == SortOrder::Desc)) {
+        return Err(ApiError::invalid("cursor", "belongs to the other order"));
+    }
+    let after = token.map(|t| t.at);
     let query = FileQuery {
         sort,
         order,
@@ -355,11 +366,12 @@ pub async fn list(
         .ok_or_else(|| ApiError::invalid("cursor", "belongs to another sort order"))?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
+    let desc = order == SortOrder::Desc;
     let next_cursor =
-        more.then(|| rows.last().map(|o| encode_cursor(&FileCursor::after(sort, o, &display_name(o))))).flatten();
+        more.then(|| rows.last().map(|(_, at)| encode_cursor(&PageToken { desc, at: at.clone() }))).flatten();
     let total = if narrowed { None } else { Some(app.core.catalog.usage(user.id).await?.objects as i64) };
     Ok(Json(FileList {
-        files: rows.iter().map(|o| FileView::new(&app, o)).collect(),
+        files: rows.iter().map(|(o, _)| FileView::new(&app, o)).collect(),
         total,
         limit,
         offset: None,

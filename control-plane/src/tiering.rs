@@ -91,10 +91,20 @@ pub struct TierFigures {
 pub struct Summary {
     hot: TierFigures,
     cold: TierFigures,
-    last_run: Option<RunView>,
+    /// For admins the whole record; for others when it ran and how it ended (its figures span
+    /// every user's objects).
+    last_run: Option<serde_json::Value>,
     next_run_at: Option<String>,
     schedule: String,
     timezone: String,
+    /// The storage class a lifecycle transition must name (`tiers.cold.storage_class`).
+    cold_storage_class: String,
+    /// What happens in buckets without rules: `all` (hot objects older than `min_age_seconds`
+    /// move) or `none`.
+    default_policy: &'static str,
+    min_age_seconds: u64,
+    /// The length of a lifecycle day in seconds (86,400 unless set for tests).
+    day_length_seconds: u64,
 }
 
 /// `GET /api/tiering/summary`: the caller's objects and bytes per tier, the last and next pass.
@@ -113,10 +123,27 @@ pub async fn summary(State(app): State<AppState>, user: AuthUser) -> Result<Json
     Ok(Json(Summary {
         hot: figures(Tier::Hot),
         cold: figures(Tier::Cold),
-        last_run: last.as_ref().map(|r| RunView::new(r, None, None)),
+        last_run: match (&last, crate::auth::is_admin(&app, &user).await?) {
+            (None, _) => None,
+            (Some(r), true) => serde_json::to_value(RunView::new(r, None, None)).ok(),
+            (Some(r), false) => Some(serde_json::json!({
+                "id": r.id,
+                "trigger": r.trigger,
+                "status": r.status,
+                "started_at": rfc3339(r.started_at),
+                "finished_at": r.finished_at.map(rfc3339),
+            })),
+        },
         next_run_at: next,
         schedule: settings.schedule.clone(),
         timezone: settings.timezone.clone(),
+        cold_storage_class: app.core.cold.storage_class.clone(),
+        default_policy: match settings.default_policy {
+            tiergate_core::settings::DefaultPolicy::All => "all",
+            tiergate_core::settings::DefaultPolicy::None => "none",
+        },
+        min_age_seconds: settings.min_age.as_secs(),
+        day_length_seconds: settings.day_length.as_secs(),
     }))
 }
 

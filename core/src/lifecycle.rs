@@ -28,6 +28,25 @@ pub const MAX_ID_CHARS: usize = 255;
 /// this do not transition unless the rule's filter names a size.
 pub const DEFAULT_MIN_TRANSITION_BYTES: u64 = 128 * 1024;
 const DAY_MS: i64 = 86_400_000;
+/// `Days` and `DaysAfterInitiation` are S3 integers (32 bits).
+pub const MAX_DAYS: i64 = i32::MAX as i64;
+/// A `Date` is at most 9999-12-31 (midnight), the last day S3's ISO 8601 dates can name.
+const LATEST_DATE_MS: i64 = 253_402_214_400_000;
+/// A prefix is at most as long as a key (AWS: 1,024 bytes).
+pub const MAX_PREFIX_BYTES: usize = 1024;
+/// An object has at most 10 tags, so an `And` naming more never matches.
+const MAX_FILTER_TAGS: usize = 10;
+/// The largest object size a filter may name (AWS: 1,000 TiB).
+const MAX_FILTER_SIZE: i64 = 1_099_511_627_776_000;
+
+/// Text that goes into XML and headers: no control characters (XML 1.0 cannot carry most of
+/// them, so S3 clients could never read the configuration back).
+fn printable(what: &str, value: &str, name: &str) -> Result<(), LifecycleError> {
+    if value.chars().any(char::is_control) {
+        return err(InvalidArgument, format!("{what} of {name} contains a control character."));
+    }
+    Ok(())
+}
 
 /// The S3 error code a refused configuration is answered with (the message says why).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -448,6 +467,18 @@ impl LifecycleConfiguration {
         serde_json::to_string(self).expect("a configuration serialises")
     }
 
+    /// About how many bytes the configuration holds in memory.
+    pub fn approx_bytes(&self) -> usize {
+        self.rules
+            .iter()
+            .map(|r| {
+                200 + r.id.len()
+                    + r.filter.prefix.len()
+                    + r.filter.tags.iter().map(|(k, v)| 48 + k.len() + v.len()).sum::<usize>()
+            })
+            .sum()
+    }
+
     /// Reads the catalog's JSON form.
     ///
     /// # Errors
@@ -549,9 +580,13 @@ fn validate_rule(
     cold_class: &str,
     new_id: &mut impl FnMut() -> String,
 ) -> Result<LifecycleRule, LifecycleError> {
-    let id = match rule.id {
-        Some(id) if !id.is_empty() => id,
-        _ => new_id(),
+    // Messages name a rule by the ID the client gave, else by its place (not by an ID it never saw).
+    let (id, name) = match rule.id {
+        Some(id) if !id.is_empty() => {
+            let name = format!("rule {id:?}");
+            (id, name)
+        }
+        _ => (new_id(), format!("rule {} (no ID)", index + 1)),
     };
     if id.chars().count() > MAX_ID_CHARS {
         return err(
@@ -559,7 +594,7 @@ fn validate_rule(
             format!("ID length should not exceed allowed limit of {MAX_ID_CHARS} (rule {}).", index + 1),
         );
     }
-    let name = format!("rule {:?}", id);
+    printable("The ID", &id, &name)?;
     let enabled = match rule.status.as_str() {
         "Enabled" => true,
         "Disabled" => false,
@@ -621,8 +656,8 @@ fn validate_rule(
                     format!("AbortIncompleteMultipartUpload in {name} must have DaysAfterInitiation."),
                 );
             };
-            if days <= 0 {
-                return err(InvalidArgument, format!("'DaysAfterInitiation' for AbortIncompleteMultipartUpload action must be a positive integer ({name})."));
+            if days <= 0 || days > MAX_DAYS {
+                return err(InvalidArgument, format!("'DaysAfterInitiation' for AbortIncompleteMultipartUpload action must be a positive integer of at most {MAX_DAYS} ({name})."));
             }
             if !filter.tags.is_empty() {
                 return err(
@@ -677,7 +712,14 @@ fn trigger(
             let what = if min_days > 0 { "a positive integer" } else { "a non-negative integer" };
             err(InvalidArgument, format!("'Days' for {action} action must be {what} ({name}: {d})."))
         }
+        (Some(d), None) if d > MAX_DAYS => {
+            err(InvalidArgument, format!("'Days' for {action} action must be at most {MAX_DAYS} ({name}: {d})."))
+        }
         (Some(d), None) => Ok(Trigger::Days(u32::try_from(d).unwrap_or(u32::MAX))),
+        (None, Some(ms)) if !(0..=LATEST_DATE_MS).contains(&ms) => err(
+            InvalidArgument,
+            format!("'Date' in the {action} action of {name} must be from 1970-01-01 to 9999-12-31."),
+        ),
         (None, Some(ms)) if ms.rem_euclid(DAY_MS) != 0 => {
             err(InvalidArgument, format!("'Date' in the {action} action of {name} must be at midnight GMT."))
         }
@@ -701,7 +743,13 @@ fn validate_filter(
         (Some(_), Some(_)) => return err(MalformedXml, format!("{name} has both a Prefix and a Filter; give one.")),
         // s3s reads an empty <Prefix/> as absent: a rule with neither applies to the whole bucket.
         (None, None) => return Ok(whole(FilterForm::Legacy)),
-        (Some(prefix), None) => return Ok(RuleFilter { prefix, ..whole(FilterForm::Legacy) }),
+        (Some(prefix), None) => {
+            if prefix.len() > MAX_PREFIX_BYTES {
+                return err(InvalidArgument, format!("The prefix of {name} is longer than {MAX_PREFIX_BYTES} bytes."));
+            }
+            printable("The prefix", &prefix, name)?;
+            return Ok(RuleFilter { prefix, ..whole(FilterForm::Legacy) });
+        }
         (None, Some(f)) => f,
     };
     let given = [
@@ -727,6 +775,20 @@ fn validate_filter(
             filter.object_size_less_than,
         ),
     };
+    if let Some(p) = prefix.as_deref() {
+        if p.len() > MAX_PREFIX_BYTES {
+            return err(InvalidArgument, format!("The prefix of {name} is longer than {MAX_PREFIX_BYTES} bytes."));
+        }
+        printable("The prefix", p, name)?;
+    }
+    if tags.len() > MAX_FILTER_TAGS {
+        return err(
+            InvalidArgument,
+            format!(
+                "The Filter of {name} names more than {MAX_FILTER_TAGS} tags; an object has at most {MAX_FILTER_TAGS}."
+            ),
+        );
+    }
     let mut checked = Vec::with_capacity(tags.len());
     for t in tags {
         let (Some(key), value) = (t.key, t.value.unwrap_or_default()) else {
@@ -744,6 +806,9 @@ fn validate_filter(
     let size = |v: Option<i64>, what: &str| -> Result<Option<u64>, LifecycleError> {
         match v {
             Some(n) if n < 0 => err(InvalidArgument, format!("{what} in the Filter of {name} must not be negative.")),
+            Some(n) if n > MAX_FILTER_SIZE => {
+                err(InvalidRequest, format!("'{what}' should be between 0 and {MAX_FILTER_SIZE} ({name})."))
+            }
             other => Ok(other.map(|n| n as u64)),
         }
     };
@@ -782,26 +847,41 @@ pub enum LifecycleWriteError {
 /// Each process's copies of the bucket configurations that GET, HEAD and PUT consult for
 /// `x-amz-expiration`, by bucket id, valid while their revision is the catalog's (the revision
 /// comes with the object's own lookup, so a stale copy is never used). At most
-/// [`LifecycleCache::CAPACITY`] entries; a full cache starts over.
+/// [`LifecycleCache::CAPACITY`] entries and about [`LifecycleCache::MAX_BYTES`] of rules; a
+/// full cache starts over.
 #[derive(Debug, Default)]
 pub struct LifecycleCache {
-    entries: std::sync::Mutex<std::collections::HashMap<i64, (i64, std::sync::Arc<LifecycleConfiguration>)>>,
+    entries: std::sync::Mutex<CacheEntries>,
+}
+
+#[derive(Debug, Default)]
+struct CacheEntries {
+    by_bucket: std::collections::HashMap<i64, (i64, std::sync::Arc<LifecycleConfiguration>)>,
+    bytes: usize,
 }
 
 impl LifecycleCache {
     pub const CAPACITY: usize = 4096;
+    pub const MAX_BYTES: usize = 64 << 20;
 
     fn get(&self, bucket_id: i64, revision: i64) -> Option<std::sync::Arc<LifecycleConfiguration>> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.get(&bucket_id).filter(|(r, _)| *r == revision).map(|(_, c)| c.clone())
+        entries.by_bucket.get(&bucket_id).filter(|(r, _)| *r == revision).map(|(_, c)| c.clone())
     }
 
     fn put(&self, bucket_id: i64, revision: i64, config: std::sync::Arc<LifecycleConfiguration>) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= Self::CAPACITY {
-            entries.clear();
+        let size = config.approx_bytes();
+        if size > Self::MAX_BYTES / 4 {
+            return; // read from the catalog each time rather than crowd out every other bucket
         }
-        entries.insert(bucket_id, (revision, config));
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.by_bucket.len() >= Self::CAPACITY || entries.bytes + size > Self::MAX_BYTES {
+            *entries = CacheEntries::default();
+        }
+        if let Some((_, old)) = entries.by_bucket.insert(bucket_id, (revision, config)) {
+            entries.bytes = entries.bytes.saturating_sub(old.approx_bytes());
+        }
+        entries.bytes += size;
     }
 }
 
@@ -962,6 +1042,23 @@ mod tests {
         let mut marker = rule(None, None);
         marker.expiration = Some(ExpirationDraft { expired_object_delete_marker: Some(true), ..Default::default() });
         assert_eq!(code(vec![marker]), InvalidRequest);
+        let mut far = rule(None, None);
+        far.expiration = Some(ExpirationDraft { date: Some(570_240_000_000_000), ..Default::default() });
+        assert_eq!(code(vec![far]), InvalidArgument, "a Date S3 cannot name (year 20040)");
+        let mut before = rule(None, None);
+        before.expiration = Some(ExpirationDraft { date: Some(-DAY_MS), ..Default::default() });
+        assert_eq!(code(vec![before]), InvalidArgument, "a Date before 1970");
+        assert_eq!(code(vec![rule(None, Some(9_000_000_000))]), InvalidArgument, "Days past 32 bits");
+        let mut control = rule(None, Some(1));
+        control.id = Some("a\u{1}b".into());
+        assert_eq!(code(vec![control]), InvalidArgument, "a control character in an ID");
+        let mut control = rule(None, Some(1));
+        control.filter = Some(FilterDraft { prefix: Some("\0x".into()), ..Default::default() });
+        assert_eq!(code(vec![control]), InvalidArgument, "a control character in a prefix");
+        let mut long = rule(None, Some(1));
+        long.filter = None;
+        long.prefix = Some("p".repeat(1025));
+        assert_eq!(code(vec![long]), InvalidArgument, "a prefix longer than a key");
         let mut noncurrent = rule(None, Some(1));
         noncurrent.versioned_only = Some("NoncurrentVersionExpiration");
         assert_eq!(code(vec![noncurrent]), InvalidRequest);

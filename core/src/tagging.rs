@@ -155,7 +155,7 @@ pub fn check_tag(key: &str, value: &str) -> Result<(), TagError> {
     if utf16_len(value) > MAX_VALUE_CHARS {
         return Err(TagError::ValueLength);
     }
-    if key.len() >= 4 && key[..4].eq_ignore_ascii_case("aws:") {
+    if key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")) {
         return Err(TagError::Reserved(key.to_string()));
     }
     if !key.chars().chain(value.chars()).all(|c| c.is_alphanumeric() || c == ' ' || "+-=._:/@".contains(c)) {
@@ -196,6 +196,11 @@ mod tests {
         assert_eq!(TagSet::new(pairs(&[("", "v")])), Err(TagError::KeyLength));
         assert_eq!(TagSet::new(pairs(&[("a", "1"), ("a", "2")])), Err(TagError::DuplicateKey("a".into())));
         assert_eq!(TagSet::new(pairs(&[("AWS:x", "1")])), Err(TagError::Reserved("AWS:x".into())));
+        // A key whose fourth byte is inside a character (a panic once).
+        for key in ["café", "abcé", "clé"] {
+            assert!(TagSet::new(pairs(&[(key, "v")])).is_ok(), "{key}");
+        }
+        assert_eq!(TagSet::new(pairs(&[("a😀", "v")])), Err(TagError::InvalidCharacter));
         assert_eq!(TagSet::new(pairs(&[("k", "a\nb")])), Err(TagError::InvalidCharacter));
         assert_eq!(TagSet::new(pairs(&[("k", "a%20b")])), Err(TagError::InvalidCharacter));
         assert_eq!(TagSet::new(pairs(&[("k", "a,b")])), Err(TagError::InvalidCharacter));

@@ -204,7 +204,7 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for WithReque
                 error_response(http::StatusCode::NOT_IMPLEMENTED, "NotImplemented", &message, &id)
             } else if let Some(check) = check {
                 match verified_whole(req, check, &limits).await {
-                    Ok(req) => inner.call(req).await?,
+                    Ok(req) => unpanicked(inner.call(req), &id).await?,
                     Err(e) => {
                         let status = e.status_code().unwrap_or(http::StatusCode::BAD_REQUEST);
                         let mut res = error_response(status, e.code().as_str(), e.message().unwrap_or(""), &id);
@@ -214,7 +214,7 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for WithReque
                     }
                 }
             } else {
-                inner.call(req).await?
+                unpanicked(inner.call(req), &id).await?
             };
             // s3s answers a HEAD 200 whatever its operation asks; one with a Range is partial.
             if is_head
@@ -235,6 +235,37 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for WithReque
             }
             Ok(res)
         })
+    }
+}
+
+/// Runs s3s on a request, answering a panic in any operation (a bug) as `500 InternalError`
+/// with `Connection: close` instead of dropping the connection: the client learns what
+/// happened, and the serving thread and its connection count carry on.
+async fn unpanicked<F, B, E>(call: F, id: &str) -> Result<http::Response<B>, E>
+where
+    F: Future<Output = Result<http::Response<B>, E>>,
+    B: From<s3s::Body>,
+{
+    use futures::FutureExt;
+    match std::panic::AssertUnwindSafe(call).catch_unwind().await {
+        Ok(answer) => answer,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(request_id = %id, panic = %what, "an S3 operation panicked; answered 500");
+            let res = error_response(
+                http::StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalError",
+                "We encountered an internal error. Please try again.",
+                id,
+            );
+            let (mut parts, body) = res.into_parts();
+            parts.headers.insert(http::header::CONNECTION, http::HeaderValue::from_static("close"));
+            Ok(http::Response::from_parts(parts, B::from(body)))
+        }
     }
 }
 

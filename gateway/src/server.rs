@@ -70,6 +70,15 @@ pub async fn serve(
     Ok(())
 }
 
+/// A connection a serving thread counts as open, until this is dropped.
+struct Open(Arc<AtomicUsize>);
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// A connection on its way to a serving thread.
 struct Handover {
     socket: std::net::TcpStream,
@@ -107,9 +116,11 @@ impl ServingThread {
                             continue;
                         }
                     };
-                    let (http, service, count) =
-                        (http.clone(), service.for_peer(socket.peer_addr().ok()), count.clone());
+                    let (http, service, open) =
+                        (http.clone(), service.for_peer(socket.peer_addr().ok()), Open(count.clone()));
                     tokio::spawn(async move {
+                        // Counted out however the task ends, a panic included.
+                        let _open = open;
                         // The first bytes tell hyper which HTTP it is, and its header timeout
                         // starts only after them: a client that sends nothing is closed here.
                         if !tiergate_core::net::first_bytes_come(&socket, read_timeout).await {
@@ -120,7 +131,6 @@ impl ServingThread {
                                 tracing::debug!(error = %e, "connection ended with an error");
                             }
                         }
-                        count.fetch_sub(1, Ordering::Relaxed);
                     });
                 }
             });

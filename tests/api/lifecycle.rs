@@ -759,3 +759,27 @@ async fn run_records_and_metrics_show_lifecycle_actions() {
     );
     assert!(metrics.contains("tiergate_lifecycle_actions_total{action=\"transition\",result=\"failed\"} 0"));
 }
+
+/// Found by a hostile review: a tag key whose fourth byte is inside a character panicked the
+/// gateway (and each panic kept a connection slot); now it is an ordinary tag, on every path.
+#[tokio::test]
+async fn tag_keys_of_any_characters_neither_panic_nor_leak_connections() {
+    let app = TestApp::builder().server_setting("max_connections = 4").spawn().await.unwrap();
+    let user = app.user().await;
+    let s3 = app.s3(&user).await;
+    put(&s3, "files", "k", 10, Some("caf%C3%A9=v")).await;
+    for _ in 0..8 {
+        s3.put_object_tagging()
+            .bucket("files")
+            .key("k")
+            .tagging(Tagging::builder().tag_set(tag("abcé", "v")).build().unwrap())
+            .send()
+            .await
+            .unwrap();
+    }
+    let tags = s3.get_object_tagging().bucket("files").key("k").send().await.unwrap();
+    assert_eq!(tags.tag_set()[0].key(), "abcé");
+    // Fresh connections are still served.
+    let fresh = app.s3(&user).await;
+    fresh.list_buckets().send().await.unwrap();
+}

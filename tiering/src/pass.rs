@@ -431,13 +431,26 @@ impl Candidates {
     }
 }
 
-/// The figures of one rule of one bucket.
-fn rule_result(bucket: &BucketRules, rule_id: &str) -> RuleResult {
-    RuleResult {
-        owner: Some(bucket.owner),
-        bucket: Some(bucket.bucket.clone()),
-        rule_id: Some(rule_id.to_string()),
-        ..Default::default()
+/// What each rule did in a pass: `results[0]` is the default policy's, the others are found by
+/// (bucket, rule) index.
+struct Figures {
+    results: Vec<RuleResult>,
+    index: std::collections::HashMap<(usize, usize), usize>,
+}
+
+impl Figures {
+    /// The place of rule `r` of bucket `b` (made on first use).
+    fn slot(&mut self, b: usize, r: usize, bucket: &BucketRules, rule_id: &str) -> usize {
+        let results = &mut self.results;
+        *self.index.entry((b, r)).or_insert_with(|| {
+            results.push(RuleResult {
+                owner: Some(bucket.owner),
+                bucket: Some(bucket.bucket.clone()),
+                rule_id: Some(rule_id.to_string()),
+                ..Default::default()
+            });
+            results.len() - 1
+        })
     }
 }
 
@@ -449,9 +462,9 @@ async fn expire_and_abort(
     options: &PassOptions,
     lost: &AtomicBool,
     rules: &[BucketRules],
-    results: &mut Vec<RuleResult>,
-    index: &mut std::collections::HashMap<(usize, usize), usize>,
+    figures: &mut Figures,
     run: &mut TieringRun,
+    would_expire: &mut std::collections::HashSet<i64>,
 ) -> Result<(), String> {
     let (now, day) = (now_ms(), core.day_length_ms());
     let limit = i64::from(core.settings.tiering.batch_size);
@@ -459,10 +472,8 @@ async fn expire_and_abort(
     let down = |e: CatalogError| format!("catalog: {e}");
     for (b, bucket) in rules.iter().enumerate() {
         for (r, rule) in bucket.configuration.rules.iter().enumerate().filter(|(_, r)| r.enabled) {
-            let slot = *index.entry((b, r)).or_insert_with(|| {
-                results.push(rule_result(bucket, &rule.id));
-                results.len() - 1
-            });
+            let slot = figures.slot(b, r, bucket, &rule.id);
+            let results = &mut figures.results;
             if let Some(cutoff) = rule.expiration.and_then(|t| t.created_cutoff(now, day)) {
                 let q = RuleQuery {
                     bucket_id: bucket.bucket_id,
@@ -476,6 +487,14 @@ async fn expire_and_abort(
                     if lost.load(Ordering::SeqCst) {
                         return Err("the tiering lease was lost".into());
                     }
+                    // A configuration replaced or removed since the pass read it stops its
+                    // expirations: a user who takes back a rule means it.
+                    if core.catalog.lifecycle_revision_now(bucket.bucket_id).await.map_err(down)?
+                        != Some(bucket.revision)
+                    {
+                        tracing::info!(bucket = %bucket.bucket, rule = %rule.id, "lifecycle configuration changed during the pass; its expirations stop");
+                        break;
+                    }
                     let page = core.catalog.rule_matches(&q, after.as_deref(), limit).await.map_err(down)?;
                     let Some(last) = page.last() else { break };
                     after = Some(last.key.clone());
@@ -485,6 +504,8 @@ async fn expire_and_abort(
                             if let Some(f) = &options.on_dry_match {
                                 f(DryAction::Expire, object);
                             }
+                            // It would be gone: the transitions of this dry run pass it by.
+                            would_expire.insert(object.id);
                             continue;
                         }
                         match core.catalog.expire_object(object, grace).await {
@@ -553,11 +574,11 @@ async fn run_leased(
     let settings = &core.settings.tiering;
     let started = Instant::now();
     let rules = load_rules(core).await?;
-    // Figures per rule; index 0 is the default policy's.
-    let mut results = vec![RuleResult::default()];
-    let mut index = std::collections::HashMap::new();
+    let mut figures = Figures { results: vec![RuleResult::default()], index: Default::default() };
 
-    let mut fatal = expire_and_abort(core, options, lost, &rules, &mut results, &mut index, &mut run).await.err();
+    // Objects a dry run would have expired; the transitions pass them by, as they would.
+    let mut skip = std::collections::HashSet::new();
+    let mut fatal = expire_and_abort(core, options, lost, &rules, &mut figures, &mut run, &mut skip).await.err();
     if fatal.is_none() && !options.dry_run {
         if let Err(e) = core.cold.backend.check().await {
             fatal = Some(format!(
@@ -574,10 +595,7 @@ async fn run_leased(
         for (r, rule) in bucket.configuration.rules.iter().enumerate().filter(|(_, r)| r.enabled) {
             let Some(transition) = &rule.transition else { continue };
             let Some(created_cutoff) = transition.trigger.created_cutoff(now, day) else { continue };
-            let result = *index.entry((b, r)).or_insert_with(|| {
-                results.push(rule_result(bucket, &rule.id));
-                results.len() - 1
-            });
+            let result = figures.slot(b, r, bucket, &rule.id);
             let min_size = rule.min_transition_bytes(bucket.configuration.minimum_object_size);
             scopes.push(TransitionScope {
                 result,
@@ -611,9 +629,9 @@ async fn run_leased(
         let mut in_flight = tokio::task::JoinSet::new();
         let mut page = std::collections::VecDeque::new();
         let (mut exhausted, mut draining) = (false, false);
-        // Objects whose move failed in this pass: a later rule that matches them too does not
-        // try (and count) them again.
-        let mut failed_ids = std::collections::HashSet::new();
+        // Objects whose move failed in this pass (and, in a dry run, those it would have
+        // expired): a later rule that matches them too does not try (and count) them again.
+        let mut failed_ids = skip;
         loop {
             if fatal.is_some() || lost.load(Ordering::SeqCst) {
                 slots.stop.store(true, Ordering::SeqCst);
@@ -630,7 +648,7 @@ async fn run_leased(
                         Page::Objects(scope, next) => {
                             let next: Vec<_> = next.into_iter().filter(|o| !failed_ids.contains(&o.id)).collect();
                             run.candidates += next.len() as i64;
-                            results[scope].matched += next.len() as i64;
+                            figures.results[scope].matched += next.len() as i64;
                             if options.dry_run {
                                 if let Some(f) = &options.on_dry_match {
                                     next.iter().for_each(|o| f(DryAction::Move, o));
@@ -666,15 +684,15 @@ async fn run_leased(
                 Ok(Moved::Done(n)) => {
                     run.moved += 1;
                     run.bytes_moved += n as i64;
-                    results[scope].moved += 1;
-                    results[scope].bytes_moved += n as i64;
+                    figures.results[scope].moved += 1;
+                    figures.results[scope].bytes_moved += n as i64;
                 }
                 Ok(Moved::Skipped(why)) => {
                     tracing::info!(object_id = object.id, reason = why, "object skipped");
                 }
                 Err(failure) => {
                     run.failed += 1;
-                    results[scope].move_failed += 1;
+                    figures.results[scope].move_failed += 1;
                     failed_ids.insert(object.id);
                     tracing::warn!(object_id = object.id, bucket = %object.bucket, key = %object.key, reason = %failure.reason,
                         "object stays hot");
@@ -697,8 +715,8 @@ async fn run_leased(
         }
         report(core, options, &run, done).await?;
     }
-    core.catalog.record_rule_results(run.id, &results).await?;
-    let failures: i64 = results.iter().map(|r| r.move_failed + r.expire_failed + r.abort_failed).sum();
+    core.catalog.record_rule_results(run.id, &figures.results).await?;
+    let failures: i64 = figures.results.iter().map(|r| r.move_failed + r.expire_failed + r.abort_failed).sum();
 
     run.status = match (&fatal, failures) {
         (Some(_), _) => "failed",

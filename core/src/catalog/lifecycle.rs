@@ -68,6 +68,16 @@ impl Catalog {
         row.map(|r| r.try_get::<i64, _>("revision")).transpose().map_err(Into::into)
     }
 
+    /// The revision of the bucket's configuration now, if it has one: a pass checks it before
+    /// each page of expirations, so a configuration replaced or removed meanwhile stops them.
+    pub async fn lifecycle_revision_now(&self, bucket_id: i64) -> Result<Option<i64>, CatalogError> {
+        let row = sqlx::query("SELECT revision FROM bucket_lifecycle WHERE bucket_id = $1")
+            .bind(bucket_id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|r| r.try_get::<i64, _>("revision")).transpose().map_err(Into::into)
+    }
+
     /// Removes the bucket's lifecycle configuration; whether it had one.
     pub async fn delete_bucket_lifecycle(&self, bucket_id: i64) -> Result<bool, CatalogError> {
         let done = sqlx::query("DELETE FROM bucket_lifecycle WHERE bucket_id = $1")
@@ -106,6 +116,8 @@ pub struct BucketRules {
     pub bucket: String,
     pub owner: UserId,
     pub configuration: LifecycleConfiguration,
+    /// The configuration's revision when it was read (see [`Catalog::lifecycle_revision_now`]).
+    pub revision: i64,
 }
 
 /// What one rule's query asks of the catalog: objects of one bucket that the rule's filter
@@ -143,7 +155,8 @@ impl RuleResult {
     }
 }
 
-/// Lifecycle actions of every finished pass that was not a dry run, for
+/// Lifecycle rule actions (not the default policy's moves) of every finished pass that was not
+/// a dry run, for
 /// `tiergate_lifecycle_actions_total{action,result}`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ActionTotals {
@@ -159,7 +172,7 @@ impl Catalog {
     /// Buckets with a lifecycle configuration, after bucket id `after`, in id order.
     pub async fn lifecycle_buckets(&self, after: i64, limit: i64) -> Result<Vec<BucketRules>, CatalogError> {
         let rows = sqlx::query(
-            "SELECT l.bucket_id, l.configuration, b.name, b.owner_id FROM bucket_lifecycle l \
+            "SELECT l.bucket_id, l.configuration, l.revision, b.name, b.owner_id FROM bucket_lifecycle l \
              JOIN buckets b ON b.id = l.bucket_id WHERE l.bucket_id > $1 ORDER BY l.bucket_id LIMIT $2",
         )
         .bind(after)
@@ -178,6 +191,7 @@ impl Catalog {
                     bucket: col(row, "name")?,
                     owner: UserId(col(row, "owner_id")?),
                     configuration,
+                    revision: col(row, "revision")?,
                 })
             })
             .collect()
@@ -388,7 +402,7 @@ impl Catalog {
              CAST(COALESCE(SUM(r.aborted), 0) AS BIGINT) AS aborted, \
              CAST(COALESCE(SUM(r.abort_failed), 0) AS BIGINT) AS abort_failed \
              FROM tiering_rule_results r JOIN tiering_runs t ON t.id = r.run_id \
-             WHERE t.dry_run = 0 AND t.status <> 'running'",
+             WHERE t.dry_run = 0 AND t.status <> 'running' AND r.rule_id IS NOT NULL",
         )
         .fetch_one(self.pool())
         .await?;

@@ -221,15 +221,6 @@ pub enum FileCursor {
 }
 
 impl FileCursor {
-    /// The cursor after `o` in a listing sorted by `sort`.
-    pub fn after(sort: FileSort, o: &CatalogObject, display_name: &str) -> Self {
-        match sort {
-            FileSort::UploadedAt => Self::UploadedAt(o.created_at, o.id),
-            FileSort::Name => Self::Name(display_name.to_lowercase(), o.id),
-            FileSort::Size => Self::Size(i64::try_from(o.size).unwrap_or(i64::MAX), o.id),
-        }
-    }
-
     fn sort(&self) -> FileSort {
         match self {
             Self::UploadedAt(..) => FileSort::UploadedAt,
@@ -248,8 +239,8 @@ pub struct FileQuery<'a> {
     pub bucket_id: Option<i64>,
     /// Only keys starting with this.
     pub prefix: &'a str,
-    /// Only files whose name or key contains this (case-insensitive; on SQLite for ASCII
-    /// letters only).
+    /// Only files whose name or key contains this, compared after the catalog's `LOWER()` of
+    /// both sides (so case-insensitive; on SQLite for ASCII letters only).
     pub search: Option<&'a str>,
     pub after: Option<&'a FileCursor>,
     pub limit: i64,
@@ -632,13 +623,14 @@ impl Catalog {
     }
 
     /// A page of the owner's files in `q.sort` order after `q.after` (keyset pagination: each
-    /// page is an index range read, however deep). `None` when the cursor belongs to another
-    /// sort order.
+    /// page is an index range read, however deep), each with the cursor that continues after
+    /// it (its sort value as the catalog computed it). `None` when the cursor belongs to
+    /// another sort order.
     pub async fn list_user_files(
         &self,
         owner: UserId,
         q: &FileQuery<'_>,
-    ) -> Result<Option<Vec<CatalogObject>>, CatalogError> {
+    ) -> Result<Option<Vec<(CatalogObject, FileCursor)>>, CatalogError> {
         if q.after.is_some_and(|c| c.sort() != q.sort) {
             return Ok(None);
         }
@@ -651,8 +643,10 @@ impl Catalog {
             SortOrder::Asc => ("ASC", ">"),
             SortOrder::Desc => ("DESC", "<"),
         };
-        let mut sql =
-            format!("SELECT {COLUMNS} FROM objects o JOIN buckets b ON b.id = o.bucket_id WHERE o.owner_id = $1");
+        let mut sql = format!(
+            "SELECT {COLUMNS}, LOWER(o.display_name) AS sort_name FROM objects o JOIN buckets b ON b.id = o.bucket_id \
+             WHERE o.owner_id = $1"
+        );
         let mut n = 1;
         let mut next = || {
             n += 1;
@@ -669,13 +663,13 @@ impl Catalog {
             }
         }
         let pattern = q.search.filter(|s| !s.is_empty()).map(|s| {
-            let escaped = s.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            let escaped = s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
             format!("%{escaped}%")
         });
         if pattern.is_some() {
             let p = next();
             sql.push_str(&format!(
-                " AND (LOWER(o.display_name) LIKE ${p} ESCAPE '\\' OR LOWER(o.key) LIKE ${p} ESCAPE '\\')"
+                " AND (LOWER(o.display_name) LIKE LOWER(${p}) ESCAPE '\\' OR LOWER(o.key) LIKE LOWER(${p}) ESCAPE '\\')"
             ));
         }
         if q.after.is_some() {
@@ -703,7 +697,19 @@ impl Catalog {
             None => {}
         }
         let rows = query.bind(q.limit).fetch_all(self.pool()).await?;
-        Ok(Some(rows.iter().map(object_from_row).collect::<Result<_, _>>()?))
+        let page = rows
+            .iter()
+            .map(|row| {
+                let o = object_from_row(row)?;
+                let cursor = match q.sort {
+                    FileSort::UploadedAt => FileCursor::UploadedAt(o.created_at, o.id),
+                    FileSort::Name => FileCursor::Name(col(row, "sort_name")?, o.id),
+                    FileSort::Size => FileCursor::Size(i64::try_from(o.size).unwrap_or(i64::MAX), o.id),
+                };
+                Ok((o, cursor))
+            })
+            .collect::<Result<_, CatalogError>>()?;
+        Ok(Some(page))
     }
 
     /// Deletes the owner's object `id`; its backing objects go to `gc_queue`.
