@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { s3Client } from './s3.mjs';
 import { ADMIN_EMAIL, findBinary, startTiergate } from './server.mjs';
 
 const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -22,6 +23,8 @@ const ADMIN = { email: ADMIN_EMAIL, password: 'admin password 1' };
 // The user an admin gives a 1 MiB quota, and the address an invite is made out to.
 const QUOTA_USER = { email: `quota-${Date.now()}@example.com`, password: 'quota horse battery' };
 const INVITEE = { email: `invitee-${Date.now()}@example.com`, password: 'invited horse battery' };
+// The user with two buckets (one made over S3), folders and tags: the Buckets page and browsing.
+const BUCKETS_USER = { email: `buckets-${Date.now()}@example.com`, password: 'bucket horse battery' };
 
 const results = [];
 let blocked = null; // the name of a failed step that later steps depend on
@@ -480,12 +483,16 @@ async function runScenario({ page, context, server, tmp, uploadRequests }) {
       return /^1\b/.test(hot) && /^1\b/.test(cold);
     }, 10_000);
     assert((await page.getByRole('button', { name: 'Run now' }).count()) === 0, 'a non-admin sees "Run now"');
+    // A non-admin is told when and how a pass runs.
+    const how = await page.getByTestId('how-tiering').innerText();
+    assert(/A pass runs every day at 00:00 \(UTC\); the next one starts/.test(how), `how tiering runs: ${how}`);
+    assert(/Buckets page/.test(how) && /Administrators can also start a pass/.test(how), `how tiering runs: ${how}`);
   });
 
   await step('the dashboard fits a phone\'s width (375 px) without sideways scrolling', async () => {
     await page.setViewportSize({ width: 375, height: 740 });
     try {
-      for (const route of ['/', '/s3', '/tiering']) {
+      for (const route of ['/', '/buckets', '/s3', '/tiering']) {
         await page.goto(route);
         await page.locator('h1').waitFor();
         await page.waitForLoadState('networkidle');
@@ -679,6 +686,201 @@ async function runScenario({ page, context, server, tmp, uploadRequests }) {
     await page.getByRole('button', { name: 'Sign up' }).click();
     await page.waitForURL('**/login');
     await page.getByText(`Your account was created. Log in as ${INVITEE.email}.`).waitFor();
+  });
+
+  // --- Buckets, lifecycle rules, and the file list narrowed by bucket, folder and search ---
+  let bucketsToken = null;
+
+  await step(
+    'a third user has files in two buckets: a REST upload to "files", and S3 puts with folders and tags',
+    async () => {
+      const signup = await api(server.baseUrl, 'POST', '/auth/signup', { body: BUCKETS_USER });
+      assert(signup.status === 201, `sign-up: ${signup.status} ${signup.text}`);
+      const login = await api(server.baseUrl, 'POST', '/auth/login', { body: BUCKETS_USER });
+      assert(login.status === 200, `login: ${login.status} ${login.text}`);
+      bucketsToken = login.json.access_token;
+      // The dashboard's own upload: into the default bucket "files".
+      const form = new FormData();
+      form.append('file', new Blob([Buffer.from('a photo in files\n')], { type: 'image/jpeg' }), 'photo.jpg');
+      const upload = await fetch(`${server.baseUrl}/api/files/upload`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${bucketsToken}` },
+        body: form,
+      });
+      assert(upload.status === 201, `REST upload: ${upload.status} ${await upload.text()}`);
+      // The browser cannot make buckets: S3 with the user's temporary credentials.
+      const creds = await api(server.baseUrl, 'POST', '/credentials', { token: bucketsToken });
+      assert(creds.status === 200, `credentials: ${creds.status} ${creds.text}`);
+      const s3 = s3Client({
+        endpoint: creds.json.endpoint,
+        region: creds.json.region,
+        accessKeyId: creds.json.access_key_id,
+        secretAccessKey: creds.json.secret_access_key,
+      });
+      const made = await s3('PUT', 'photos');
+      assert(made.status === 200, `CreateBucket photos: ${made.status} ${made.text}`);
+      const objects = [
+        { key: 'photo.jpg', body: 'a photo in photos\n' },
+        { key: '2023/old.jpg', body: 'old\n' },
+        { key: '2024/beach.jpg', body: 'beach\n', tagging: 'trip=summer&camera=x100' },
+        { key: '2024/june/sunset.jpg', body: 'sunset\n' },
+      ];
+      for (const o of objects) {
+        const headers = { 'content-type': 'image/jpeg', ...(o.tagging ? { 'x-amz-tagging': o.tagging } : {}) };
+        const put = await s3('PUT', 'photos', o.key, { body: o.body, headers });
+        assert(put.status === 200, `PutObject photos/${o.key}: ${put.status} ${put.text}`);
+      }
+      const buckets = await api(server.baseUrl, 'GET', '/buckets', { token: bucketsToken });
+      const names = buckets.json?.buckets?.map((b) => b.name).join(',');
+      assert(names === 'files,photos', `GET /api/buckets lists ${names}: ${buckets.text}`);
+    },
+    { critical: true },
+  );
+
+  await step('the Buckets page lists both buckets with objects per tier', async () => {
+    await logIn(page, BUCKETS_USER);
+    await page.getByRole('link', { name: 'Buckets', exact: true }).click();
+    await page.getByRole('heading', { name: 'Buckets', level: 1 }).waitFor();
+    const photos = page.locator('table.buckets-table tbody tr[data-bucket="photos"]');
+    const files = page.locator('table.buckets-table tbody tr[data-bucket="files"]');
+    await photos.getByTestId('bucket-hot').getByText('4 objects', { exact: false }).waitFor();
+    await files.getByTestId('bucket-hot').getByText('1 object,', { exact: false }).waitFor();
+    assert((await photos.locator('.badge-minio').count()) === 1 && (await photos.locator('.badge-s3').count()) === 1, 'tier badges');
+    const rules = await photos.getByTestId('bucket-rules').innerText();
+    assert(rules.trim() === 'Default policy', `photos without rules shows "${rules}"`);
+  });
+
+  await step(
+    'a lifecycle rule is added, its XML shown, saved, and still there after a reload (screenshot buckets.png)',
+    async () => {
+      await page.getByRole('link', { name: 'Edit the rules of photos' }).click();
+      await page.waitForURL('**/buckets/photos');
+      await page.getByRole('heading', { name: 'Lifecycle rules of photos' }).waitFor();
+      await page.getByText("No rules: this bucket follows the server's default policy.").waitFor();
+      await page.getByRole('button', { name: 'Add rule' }).click();
+      const form = page.getByRole('form', { name: 'New rule' });
+      await form.getByLabel('Prefix', { exact: true }).fill('2024/');
+      await form.getByLabel('Tag key', { exact: true }).fill('trip');
+      await form.getByLabel('Tag value', { exact: true }).fill('summer');
+      await form.getByLabel('Minimum size (bytes)', { exact: true }).fill('0');
+      await form.getByLabel('Days to cold', { exact: true }).fill('30');
+      await form.getByLabel('Days to delete', { exact: true }).fill('365');
+      await form.getByLabel('Rule ID (optional)', { exact: true }).fill('summer-to-cold');
+      const xml = await page.getByTestId('lifecycle-xml').innerText();
+      for (const part of [
+        '<LifecycleConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">',
+        '<ID>summer-to-cold</ID>',
+        '<Prefix>2024/</Prefix>',
+        '<Key>trip</Key>',
+        '<ObjectSizeGreaterThan>0</ObjectSizeGreaterThan>',
+        '<Days>30</Days>',
+        '<StorageClass>STANDARD_IA</StorageClass>',
+        '<Days>365</Days>',
+      ]) {
+        assert(xml.includes(part), `the XML lacks ${part}:\n${xml}`);
+      }
+      await page.getByRole('button', { name: 'Save rules' }).click();
+      await page.getByText('Saved: 1 rule.').waitFor();
+      // The server has it as the editor sent it.
+      const stored = await api(server.baseUrl, 'GET', '/buckets/photos/lifecycle', { token: bucketsToken });
+      assert(stored.status === 200, `GET lifecycle: ${stored.status} ${stored.text}`);
+      const rule = stored.json.rules[0];
+      assert(
+        stored.json.rules.length === 1 &&
+          rule.id === 'summer-to-cold' &&
+          rule.status === 'Enabled' &&
+          JSON.stringify(rule.filter) ===
+            JSON.stringify({ and: { prefix: '2024/', tags: [{ key: 'trip', value: 'summer' }], objectSizeGreaterThan: 0 } }) &&
+          rule.transitions[0].days === 30 &&
+          rule.expiration.days === 365,
+        `stored configuration: ${stored.text}`,
+      );
+      await page.reload();
+      const list = page.getByRole('list', { name: 'Rules of photos' });
+      await list.getByText('summer-to-cold').waitFor();
+      await list.getByText('to the cold tier (STANDARD_IA) after 30 days; deleted after 365 days', { exact: false }).waitFor();
+      const row = page.locator('table.buckets-table tbody tr[data-bucket="photos"]');
+      await row.getByTestId('bucket-rules').getByText('Lifecycle rules').waitFor();
+      await page.getByTestId('lifecycle-xml').getByText('<ID>summer-to-cold</ID>', { exact: false }).waitFor();
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: path.join(screenshotDir, 'buckets.png'), fullPage: true });
+    },
+    { critical: true },
+  );
+
+  await step("a rule the server refuses shows AWS's message next to the editor", async () => {
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    const form = page.getByRole('form', { name: 'New rule' });
+    await form.getByLabel('Days to delete', { exact: true }).fill('10');
+    await form.getByLabel('Rule ID (optional)', { exact: true }).fill('summer-to-cold'); // taken
+    await page.getByRole('button', { name: 'Save rules' }).click();
+    const refusal = page.getByTestId('lifecycle-error');
+    await refusal.waitFor();
+    const text = await refusal.innerText();
+    assert(/invalid_argument/.test(text) && /Rule ID must be unique/.test(text), `refusal: ${text}`);
+    await page.getByRole('button', { name: 'Discard changes' }).click();
+    await page.getByRole('list', { name: 'Rules of photos' }).getByText('summer-to-cold').waitFor();
+    const stored = await api(server.baseUrl, 'GET', '/buckets/photos/lifecycle', { token: bucketsToken });
+    assert(stored.json?.rules?.length === 1, `the refused rule changed the stored configuration: ${stored.text}`);
+  });
+
+  await step('the Files page tells two photo.jpg apart by bucket and key', async () => {
+    await page.getByRole('link', { name: 'Files', exact: true }).click();
+    await page.getByRole('heading', { name: 'Files', level: 1 }).waitFor();
+    const photos = fileRow(page, 'photo.jpg');
+    await until('two photo.jpg rows', async () => (await photos.count()) === 2, 10_000);
+    const buckets = (await photos.locator('td[data-label="Bucket"]').allInnerTexts()).sort();
+    assert(buckets.join() === 'files,photos', `buckets of the photo.jpg rows: ${buckets.join(', ')}`);
+    const keys = await photos.locator('td[data-label="Key"]').allInnerTexts();
+    assert(keys.includes('photo.jpg') && keys.some((k) => /^[0-9a-f-]{36}-photo\.jpg$/.test(k)), `keys: ${keys.join(', ')}`);
+  });
+
+  await step('filtering by bucket browses its folders, folders first, with breadcrumbs and tags in the details', async () => {
+    await page.getByRole('combobox', { name: /^Bucket/ }).selectOption('photos');
+    const names = () => page.locator('table.file-table tbody td.cell-name').allInnerTexts();
+    await until(
+      'the root of photos: 2023/, 2024/, then photo.jpg',
+      async () => {
+        const got = (await names()).map((n) => n.replace(/^▸\s*/, ''));
+        if (got.join() !== '2023/,2024/,photo.jpg') throw new Error(`the list shows ${got.join(', ')}`);
+        return true;
+      },
+      10_000,
+    );
+    await page.getByRole('button', { name: 'Open folder 2024/' }).click();
+    await fileRow(page, 'beach.jpg').waitFor();
+    await page.getByRole('button', { name: 'Open folder june/' }).waitFor();
+    assert(new URL(page.url()).searchParams.get('prefix') === '2024/', `address: ${page.url()}`);
+    const crumbs = await page.getByRole('navigation', { name: 'Folder path' }).locator('li').allInnerTexts();
+    assert(crumbs.join('/') === 'photos/2024', `breadcrumbs: ${crumbs.join(' / ')}`);
+    // A reload stays in the folder.
+    await page.reload();
+    await fileRow(page, 'beach.jpg').waitFor();
+    await fileRow(page, 'beach.jpg').getByRole('button', { name: 'Details of beach.jpg in photos' }).click();
+    const dialog = page.getByRole('dialog', { name: 'beach.jpg' });
+    const tags = await dialog.getByRole('list', { name: 'Tags' }).locator('li').allInnerTexts();
+    assert(tags.join(',') === 'camera=x100,trip=summer', `tags: ${tags.join(', ')}`);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await page.getByRole('navigation', { name: 'Folder path' }).getByRole('button', { name: 'photos' }).click();
+    await fileRow(page, 'photo.jpg').waitFor();
+  });
+
+  await step('the search box finds a file by name across buckets', async () => {
+    await page.getByRole('combobox', { name: /^Bucket/ }).selectOption('');
+    await page.getByRole('searchbox', { name: 'Search' }).fill('SUNSET');
+    await until(
+      'only sunset.jpg',
+      async () => {
+        const got = await page.locator('table.file-table tbody td.cell-name').allInnerTexts();
+        if (got.join() !== 'sunset.jpg') throw new Error(`the list shows ${got.join(', ')}`);
+        return true;
+      },
+      10_000,
+    );
+    const key = await fileRow(page, 'sunset.jpg').locator('td[data-label="Key"]').innerText();
+    assert(key === '2024/june/sunset.jpg', `key ${key}`);
+    await page.getByRole('searchbox', { name: 'Search' }).fill('');
+    await until('all five files again', async () => (await page.locator('table.file-table tbody tr').count()) === 5, 10_000);
   });
 }
 

@@ -46,6 +46,22 @@ export function handleUnauthorized(error: ApiError, sentToken: boolean) {
   else if (error.status === 403 && error.code === 'account_disabled') endSession('disabled');
 }
 
+/** Routes only admins may use: a 403 there means the user's rights are not what the session says. */
+const ADMIN_ROUTES = /^\/(admin\/|tiering\/runs?\b)/;
+
+const adminRefusalListeners = new Set<() => void>();
+
+/**
+ * Calls `listener` whenever the API refuses an admin route to our token (403 `forbidden`):
+ * admin rights were taken back since the session learnt them. Returns the unsubscribe.
+ */
+export function onAdminRefused(listener: () => void): () => void {
+  adminRefusalListeners.add(listener);
+  return () => {
+    adminRefusalListeners.delete(listener);
+  };
+}
+
 export interface RequestOptions {
   method?: 'GET' | 'POST' | 'DELETE' | 'PUT' | 'PATCH';
   body?: unknown;
@@ -78,6 +94,9 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
   if (!response.ok) {
     const error = parseApiError(response.status, await response.text());
     handleUnauthorized(error, Boolean(token));
+    if (token && error.status === 403 && error.code === 'forbidden' && ADMIN_ROUTES.test(path)) {
+      adminRefusalListeners.forEach((listener) => listener());
+    }
     throw error;
   }
   if (response.status === 204) return undefined as T;

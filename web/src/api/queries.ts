@@ -7,15 +7,18 @@ import {
   type InfiniteData,
   type QueryClient,
 } from '@tanstack/react-query';
-import { apiRequest } from './client';
+import { ApiError, apiRequest } from './client';
 import type {
   AccessKey,
   AdminUser,
   AdminUserPage,
+  BucketSummary,
   DownloadLink,
   FilePage,
+  FileRecord,
   Invite,
   InviteRequest,
+  LifecycleConfiguration,
   Me,
   MyUsage,
   NewAccessKey,
@@ -35,7 +38,11 @@ export const REFRESH_INTERVAL_MS = 30_000;
 
 export const queryKeys = {
   files: ['files'] as const,
-  filePage: (params: FileListParams) => ['files', params] as const,
+  filePage: (params: FileListParams) => ['files', 'list', params] as const,
+  file: (id: number) => ['files', 'file', id] as const,
+  /** Under 'files' too: uploads, deletes and Refresh change what the buckets hold. */
+  buckets: ['files', 'buckets'] as const,
+  lifecycle: (bucket: string) => ['lifecycle', bucket] as const,
   keys: ['keys'] as const,
   credentials: ['credentials'] as const,
   tieringSummary: ['tiering', 'summary'] as const,
@@ -53,28 +60,97 @@ export const queryKeys = {
 /** Users per page of the admin's user list. */
 export const ADMIN_USERS_PER_PAGE = 100;
 
+/** `GET /api/files`: what narrows the list, its order, and the page (by keyset cursor). */
 export interface FileListParams {
   limit: number;
-  offset: number;
   sort: SortField;
   order: SortOrder;
+  /** One of the caller's buckets; none is all of them. */
+  bucket?: string;
+  prefix?: string;
+  /** With a bucket: browse by "folders" (e.g. "/"); the server then lists in key order. */
+  delimiter?: string;
+  /** Name or key contains, case-insensitive. */
+  search?: string;
+  /** The previous page's `next_cursor`; none for the first page. */
+  cursor?: string;
+}
+
+/** The query string of a file listing: only what is set, in a fixed order. */
+export function fileListQuery(params: FileListParams): string {
+  const query = new URLSearchParams({ limit: String(params.limit), sort: params.sort, order: params.order });
+  if (params.bucket) query.set('bucket', params.bucket);
+  if (params.prefix) query.set('prefix', params.prefix);
+  if (params.delimiter) query.set('delimiter', params.delimiter);
+  if (params.search) query.set('search', params.search);
+  if (params.cursor) query.set('cursor', params.cursor);
+  return query.toString();
 }
 
 export function useFilePage(params: FileListParams) {
   return useQuery({
     queryKey: queryKeys.filePage(params),
-    queryFn: ({ signal }) => {
-      const query = new URLSearchParams({
-        limit: String(params.limit),
-        offset: String(params.offset),
-        sort: params.sort,
-        order: params.order,
-      });
-      return apiRequest<FilePage>(`/files?${query}`, { signal });
-    },
+    queryFn: ({ signal }) => apiRequest<FilePage>(`/files?${fileListQuery(params)}`, { signal }),
     refetchInterval: REFRESH_INTERVAL_MS,
     // Keep showing the current rows while another page or sort loads: no flicker.
     placeholderData: keepPreviousData,
+  });
+}
+
+/** One file as it is now, with its tags (the details dialog). */
+export function useFile(id: number) {
+  return useQuery({
+    queryKey: queryKeys.file(id),
+    queryFn: ({ signal }) => apiRequest<FileRecord>(`/files/${id}`, { signal }),
+  });
+}
+
+/** The caller's buckets with what each holds per tier and whether it has lifecycle rules. */
+export function useBuckets() {
+  return useQuery({
+    queryKey: queryKeys.buckets,
+    queryFn: async ({ signal }) => (await apiRequest<{ buckets: BucketSummary[] }>('/buckets', { signal })).buckets,
+    refetchInterval: REFRESH_INTERVAL_MS,
+  });
+}
+
+function lifecyclePath(bucket: string) {
+  return `/buckets/${encodeURIComponent(bucket)}/lifecycle`;
+}
+
+/** A bucket's lifecycle configuration; `null` when it has none (404 `no_lifecycle_configuration`). */
+export function useLifecycle(bucket: string) {
+  return useQuery({
+    queryKey: queryKeys.lifecycle(bucket),
+    queryFn: async ({ signal }) => {
+      try {
+        return await apiRequest<LifecycleConfiguration>(lifecyclePath(bucket), { signal });
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 404 && err.code === 'no_lifecycle_configuration') return null;
+        throw err;
+      }
+    },
+  });
+}
+
+/**
+ * Stores a bucket's whole lifecycle configuration (PUT), or removes it (DELETE) when no rule is
+ * left; the answer (rule IDs filled in) becomes the cached configuration.
+ */
+export function useSaveLifecycle(bucket: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: async (config: LifecycleConfiguration): Promise<LifecycleConfiguration | null> => {
+      if (config.rules.length === 0) {
+        await apiRequest<void>(lifecyclePath(bucket), { method: 'DELETE' });
+        return null;
+      }
+      return apiRequest<LifecycleConfiguration>(lifecyclePath(bucket), { method: 'PUT', body: config });
+    },
+    onSuccess: (stored) => {
+      queryClient.setQueryData(queryKeys.lifecycle(bucket), stored);
+      void queryClient.invalidateQueries({ queryKey: queryKeys.buckets });
+    },
   });
 }
 
@@ -157,12 +233,20 @@ export function useStartTieringRun() {
   });
 }
 
-/** Who the token belongs to now: admin rights may have been granted or taken back since login. */
+/** How often the navbar asks who the user is now, besides on focus and on every page. */
+export const ME_REFRESH_MS = 60_000;
+
+/**
+ * Who the token belongs to now: admin rights may have been granted or taken back since login.
+ * Asked on every page, whenever the window gets the focus back, once a minute, and after the
+ * API refused an admin route (see Layout).
+ */
 export function useMe() {
   return useQuery({
     queryKey: queryKeys.me,
     queryFn: ({ signal }) => apiRequest<Me>('/auth/me', { signal }),
-    staleTime: 60_000,
+    refetchOnWindowFocus: 'always',
+    refetchInterval: ME_REFRESH_MS,
   });
 }
 

@@ -15,16 +15,90 @@ export interface FileRecord {
   access_url: string;
   uploaded_at: string;
   synced_at: string | null;
+  /** The object's S3 tags. */
+  tags: Record<string, string>;
 }
 
 export type SortField = 'uploaded_at' | 'filename' | 'file_size';
 export type SortOrder = 'asc' | 'desc';
 
+/** `GET /api/files`. */
 export interface FilePage {
   files: FileRecord[];
-  total: number;
+  /** The caller's whole count; only when nothing narrows the list (no bucket, prefix or search). */
+  total?: number;
   limit: number;
-  offset: number;
+  /** Pass as `cursor` for the next page; `null` on the last. */
+  next_cursor: string | null;
+  /** Browse mode (bucket + delimiter): the "folders" under the prefix, as S3's CommonPrefixes. */
+  common_prefixes?: string[];
+  /** Legacy offset paging only. */
+  offset?: number;
+}
+
+/** `GET /api/buckets`: one of the caller's buckets with what it holds per tier. */
+export interface BucketSummary {
+  name: string;
+  created_at: string;
+  hot: TierTotals;
+  cold: TierTotals;
+  has_lifecycle: boolean;
+}
+
+/** A lifecycle rule's tag condition. */
+export interface LifecycleTag {
+  key: string;
+  value: string;
+}
+
+export interface LifecycleAnd {
+  prefix?: string;
+  tags?: LifecycleTag[];
+  objectSizeGreaterThan?: number;
+  objectSizeLessThan?: number;
+}
+
+/** Exactly one of prefix, tag, objectSizeGreaterThan, objectSizeLessThan, or `and`; `{}` is the whole bucket. */
+export interface LifecycleFilter {
+  prefix?: string;
+  tag?: LifecycleTag;
+  objectSizeGreaterThan?: number;
+  objectSizeLessThan?: number;
+  and?: LifecycleAnd;
+}
+
+export interface LifecycleTransition {
+  days?: number;
+  /** Unix milliseconds, a midnight UTC. */
+  date?: number;
+  storageClass: string;
+}
+
+export interface LifecycleExpiration {
+  days?: number;
+  /** Unix milliseconds, a midnight UTC. */
+  date?: number;
+  expiredObjectDeleteMarker?: boolean;
+}
+
+/** One rule, the camelCase mirror of S3's `<Rule>`. */
+export interface LifecycleRule {
+  id?: string;
+  status: 'Enabled' | 'Disabled';
+  /** The legacy top-level `<Prefix>`. */
+  prefix?: string;
+  filter?: LifecycleFilter;
+  transitions?: LifecycleTransition[];
+  expiration?: LifecycleExpiration;
+  abortIncompleteMultipartUpload?: { daysAfterInitiation: number };
+}
+
+export type MinimumObjectSize = 'all_storage_classes_128K' | 'varies_by_storage_class';
+
+/** `GET/PUT /api/buckets/{name}/lifecycle`. */
+export interface LifecycleConfiguration {
+  rules: LifecycleRule[];
+  transitionDefaultMinimumObjectSize?: MinimumObjectSize;
 }
 
 export interface LoginResponse {
@@ -83,7 +157,27 @@ export interface TieringRun {
   moved: number;
   failed: number;
   bytes_moved: number;
+  /** Objects deleted by lifecycle expirations. */
+  expired: number;
+  /** Multipart uploads aborted by lifecycle rules. */
+  aborted: number;
   error: string | null;
+}
+
+/** What one lifecycle rule (or the default policy, `rule_id` null) did in a pass. */
+export interface RuleResult {
+  owner: number | null;
+  bucket: string | null;
+  rule_id: string | null;
+  matched: number;
+  moved: number;
+  move_failed: number;
+  bytes_moved: number;
+  expired: number;
+  expire_failed: number;
+  bytes_expired: number;
+  aborted: number;
+  abort_failed: number;
 }
 
 export interface TieringFailure {
@@ -96,6 +190,8 @@ export interface TieringFailure {
 
 export interface TieringRunDetail extends TieringRun {
   failures: TieringFailure[];
+  /** Rules that matched nothing are left out. */
+  rules?: RuleResult[];
 }
 
 export interface TierTotals {
@@ -106,10 +202,17 @@ export interface TierTotals {
 export interface TieringSummary {
   hot: TierTotals;
   cold: TierTotals;
+  /** Admins get the whole record; others when it ran and how it ended. */
   last_run: TieringRun | null;
   next_run_at: string | null;
   schedule: string;
   timezone: string;
+  /** The storage class a lifecycle transition must name (the cold tier's). */
+  cold_storage_class?: string;
+  /** What happens in buckets without rules. */
+  default_policy?: 'all' | 'none';
+  min_age_seconds?: number;
+  day_length_seconds?: number;
 }
 
 /** `GET /api/auth/me`: who the token belongs to, as the server sees them now. */

@@ -1,6 +1,8 @@
-import { screen, waitFor } from '@testing-library/react';
+import { act, fireEvent, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { apiRequest } from '../api/client';
+import { ME_REFRESH_MS } from '../api/queries';
 import { getSessionState } from '../auth/session';
 import { apiError, mockApi, renderApp, signIn } from '../test/utils';
 import { Layout } from './Layout';
@@ -18,6 +20,7 @@ describe('Layout and protected routes', () => {
     expect(screen.getByRole('navigation', { name: 'Main' })).toBeInTheDocument();
     expect(screen.getByTestId('user-email')).toHaveTextContent('grace@example.com');
     expect(screen.getByRole('link', { name: 'Files' })).toHaveAttribute('aria-current', 'page');
+    expect(screen.getByRole('link', { name: 'Buckets' })).toHaveAttribute('href', '/buckets');
     await userEvent.click(screen.getByRole('button', { name: 'Log out' }));
     expect(screen.getByTestId('location')).toHaveTextContent('/login');
     expect(getSessionState()).toEqual({ session: null, endReason: 'logout' });
@@ -83,5 +86,58 @@ describe('Layout and protected routes', () => {
     await waitFor(() => expect(screen.getByTestId('location')).toHaveTextContent('/login'));
     expect(JSON.parse(screen.getByTestId('login-state').textContent ?? '{}')).toEqual({ from: '/', reason: 'disabled' });
     expect(getSessionState()).toEqual({ session: null, endReason: 'disabled' });
+  });
+
+  it('shows the Admin link as soon as the window gets the focus back after rights were granted', async () => {
+    let isAdmin = false;
+    const { calls } = mockApi({
+      'GET /auth/me': () => ({ body: { user_id: 7, email: 'ada@example.com', is_admin: isAdmin, expires_at: 0 } }),
+    });
+    signIn({ isAdmin: false });
+    renderApp(<Layout>body</Layout>, { protectedRoute: true });
+    await waitFor(() => expect(calls.filter((c) => c.path === '/auth/me')).toHaveLength(1));
+    expect(screen.queryByRole('link', { name: 'Admin' })).not.toBeInTheDocument();
+
+    // An admin grants the rights a few seconds later; the user comes back to the tab.
+    isAdmin = true;
+    act(() => {
+      fireEvent(window, new Event('visibilitychange'));
+    });
+    expect(await screen.findByRole('link', { name: 'Admin' })).toBeInTheDocument();
+    expect(getSessionState().session?.isAdmin).toBe(true);
+  });
+
+  it('asks again once a minute, for a tab that stays open', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    let isAdmin = false;
+    const { calls } = mockApi({
+      'GET /auth/me': () => ({ body: { user_id: 7, email: 'ada@example.com', is_admin: isAdmin, expires_at: 0 } }),
+    });
+    signIn({ isAdmin: false });
+    renderApp(<Layout>body</Layout>, { protectedRoute: true });
+    await waitFor(() => expect(calls.filter((c) => c.path === '/auth/me')).toHaveLength(1));
+    isAdmin = true;
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(ME_REFRESH_MS);
+    });
+    expect(await screen.findByRole('link', { name: 'Admin' })).toBeInTheDocument();
+  });
+
+  it('asks at once when the API refuses an admin route, and hides the admin tools', async () => {
+    let isAdmin = true;
+    const { calls } = mockApi({
+      'GET /auth/me': () => ({ body: { user_id: 7, email: 'ada@example.com', is_admin: isAdmin, expires_at: 0 } }),
+      'GET /tiering/runs': apiError(403, 'forbidden', 'only administrators may do this'),
+    });
+    signIn({ isAdmin: true });
+    renderApp(<Layout>body</Layout>, { protectedRoute: true });
+    expect(await screen.findByRole('link', { name: 'Admin' })).toBeInTheDocument();
+    await waitFor(() => expect(calls.filter((c) => c.path === '/auth/me')).toHaveLength(1));
+
+    isAdmin = false;
+    await apiRequest('/tiering/runs?limit=20&offset=0').catch(() => {});
+    await waitFor(() => expect(screen.queryByRole('link', { name: 'Admin' })).not.toBeInTheDocument());
+    expect(calls.filter((c) => c.path === '/auth/me')).toHaveLength(2);
+    expect(getSessionState().session?.isAdmin).toBe(false);
   });
 });

@@ -2,7 +2,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
 import { useResetQuota, useSetQuota } from '../api/queries';
 import type { AdminUser, Quota } from '../api/types';
-import { formatBytes, formatCount } from '../lib/format';
+import { formatBytes, plural } from '../lib/format';
 import { QUOTA_UNITS, quotaProblem, quotaValue, type QuotaUnit } from '../lib/validation';
 import { Field } from './Field';
 import { useModal } from './useModal';
@@ -19,7 +19,7 @@ function unitBytes(unit: QuotaUnit): number {
 export function quotaSummary(quota: Pick<Quota, 'bytes' | 'objects'>): string {
   const parts = [
     quota.bytes === null ? null : formatBytes(quota.bytes),
-    quota.objects === null ? null : `${formatCount(quota.objects)} objects`,
+    quota.objects === null ? null : plural(quota.objects, 'object'),
   ].filter(Boolean);
   return parts.length ? parts.join(', ') : 'No limit';
 }
@@ -35,7 +35,7 @@ function initialBytes(bytes: number | null): { amount: string; unit: QuotaUnit; 
   return {
     amount: String(Math.ceil(bytes / mib.bytes)),
     unit: mib.label,
-    note: `Now ${formatCount(bytes)} bytes, shown rounded up to whole MiB.`,
+    note: `Now ${plural(bytes, 'byte')}, shown rounded up to whole MiB.`,
   };
 }
 

@@ -48,7 +48,15 @@ describe('UsageBar', () => {
   });
 
   it('counts objects with their noun', () => {
-    render(<UsageBar label="Objects" hot={3} cold={1197} limit={2000} format={formatCount} noun="objects" />);
+    render(<UsageBar label="Objects" hot={3} cold={1197} limit={2000} format={formatCount} noun={['object', 'objects']} />);
     expect(screen.getByText('1,200 of 2,000 objects used')).toBeInTheDocument();
+  });
+
+  it('says "object" for exactly one, not "1 objects"', () => {
+    const { unmount } = render(<UsageBar label="Objects" hot={1} cold={0} limit={null} format={formatCount} noun={['object', 'objects']} />);
+    expect(screen.getByText('1 object used, no quota')).toBeInTheDocument();
+    unmount();
+    render(<UsageBar label="Objects" hot={0} cold={0} limit={1} format={formatCount} noun={['object', 'objects']} />);
+    expect(screen.getByText('0 of 1 object used')).toBeInTheDocument();
   });
 });

@@ -8,8 +8,8 @@ interface UsageBarProps {
   /** The quota; `null` is no limit. */
   limit: number | null;
   format: (n: number) => string;
-  /** Said after the numbers, e.g. "objects" → "3 of 10 objects used". */
-  noun?: string;
+  /** Said after the numbers, singular and plural, e.g. ["object", "objects"] → "3 of 10 objects used", "1 object used". */
+  noun?: readonly [one: string, many: string];
   compact?: boolean;
   testId?: string;
 }
@@ -27,7 +27,9 @@ export function UsageBar({ label, hot, cold, limit, format, noun, compact = fals
   const over = limit !== null && used > limit;
   // Without a quota the bar only shows the split; over a quota it is full.
   const whole = limit === null ? used : Math.max(limit, used);
-  const suffix = noun ? ` ${noun}` : '';
+  // The noun goes with the last number said: the limit, else what is used.
+  const last = limit ?? used;
+  const suffix = noun ? ` ${last === 1 ? noun[0] : noun[1]}` : '';
   const text =
     limit === null
       ? `${format(used)}${suffix} used, no quota`

@@ -36,7 +36,7 @@ export function UsagePanel() {
               cold={data.usage.cold_objects}
               limit={data.quota.objects}
               format={formatCount}
-              noun="objects"
+              noun={['object', 'objects']}
               testId="usage-objects"
             />
           )}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration, readableQuotaMessage } from './format';
+import { formatBytes, formatDuration, plural, readableQuotaMessage } from './format';
 import { emailProblem, inviteDaysProblem, passwordProblem, quotaProblem, quotaValue } from './validation';
 import { buildSnippets } from './snippets';
 
@@ -41,6 +41,18 @@ describe('readableQuotaMessage', () => {
     );
     expect(readableQuotaMessage('a quota of 25000 objects')).toBe('a quota of 25,000 objects');
     expect(readableQuotaMessage('something else')).toBe('something else');
+    expect(readableQuotaMessage('a quota of 1 objects')).toBe('a quota of 1 object');
+  });
+});
+
+describe('plural', () => {
+  it('says one thing in the singular and anything else in the plural', () => {
+    expect(plural(1, 'object')).toBe('1 object');
+    expect(plural(0, 'object')).toBe('0 objects');
+    expect(plural(2, 'object')).toBe('2 objects');
+    expect(plural(1200, 'object')).toBe('1,200 objects');
+    expect(plural(1, 'folder')).toBe('1 folder');
+    expect(plural(3, 'match', 'matches')).toBe('3 matches');
   });
 });
 

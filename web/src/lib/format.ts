@@ -47,5 +47,10 @@ export function formatCount(n: number): string {
 export function readableQuotaMessage(message: string): string {
   return message
     .replace(/\b(\d+) bytes\b/g, (_, n: string) => formatBytes(Number(n)))
-    .replace(/\b(\d+) objects\b/g, (_, n: string) => `${formatCount(Number(n))} objects`);
+    .replace(/\b(\d+) objects?\b/g, (_, n: string) => plural(Number(n), 'object'));
+}
+
+/** A count with its noun, singular for exactly one: "1 object", "2 objects", "1,200 objects". */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
 }

@@ -16,7 +16,7 @@ import { CopyButton } from '../components/CopyButton';
 import { Field } from '../components/Field';
 import { QuotaEditor, quotaSummary } from '../components/QuotaEditor';
 import { UsageBar } from '../components/UsageBar';
-import { formatBytes, formatCount, formatDate } from '../lib/format';
+import { formatBytes, formatCount, formatDate, plural } from '../lib/format';
 import { emailProblem, inviteDaysProblem } from '../lib/validation';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 
@@ -182,7 +182,7 @@ function UsersSection() {
           {confirming.kind === 'delete' ? (
             <p>
               <strong className="break">{confirming.user.email}</strong> will be deleted with their keys and all their
-              files ({formatCount(confirming.user.usage.objects)} objects, {formatBytes(confirming.user.usage.bytes)}). This
+              files ({plural(confirming.user.usage.objects, 'object')}, {formatBytes(confirming.user.usage.bytes)}). This
               cannot be undone.
             </p>
           ) : (

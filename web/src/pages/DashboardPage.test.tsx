@@ -126,7 +126,7 @@ describe('DashboardPage', () => {
     expect(await screen.findByText('1 MiB of 2 MiB used')).toBeInTheDocument();
     expect(usageCalls(calls)).toBe(2);
 
-    await userEvent.click(await screen.findByRole('button', { name: 'Delete fresh.csv' }));
+    await userEvent.click(await screen.findByRole('button', { name: 'Delete fresh.csv from files' }));
     await userEvent.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Delete' }));
     expect(await screen.findByText('0 B of 2 MiB used')).toBeInTheDocument();
     expect(usageCalls(calls)).toBe(3);

@@ -103,4 +103,39 @@ describe('S3AccessPage', () => {
     expect(screen.getByRole('tabpanel')).toHaveTextContent('"addressing_style": "path"');
     expect(screen.getByRole('tabpanel')).toHaveTextContent('endpoint_url="http://127.0.0.1:9080"');
   });
+
+  it('masks the temporary secret in the snippets too until Show, while Copy copies the real one', async () => {
+    mockApi({ 'POST /credentials': { body: credentials }, 'GET /keys': { body: { keys: [] } } });
+    const user = userEvent.setup();
+    renderApp(<S3AccessPage />);
+    const panel = await screen.findByRole('tabpanel');
+    expect(panel).not.toHaveTextContent('temp-secret');
+    expect(panel).toHaveTextContent('aws_secret_access_key ••••');
+    expect(panel).toHaveTextContent('aws_access_key_id TGTEMPKEY');
+
+    await user.click(within(panel).getByRole('button', { name: 'Copy aws-cli snippet' }));
+    const copied = await navigator.clipboard.readText();
+    expect(copied).toContain('aws configure set aws_secret_access_key temp-secret --profile tiergate');
+    expect(copied).not.toContain('•');
+
+    await user.click(screen.getByRole('button', { name: 'Show secret access key' }));
+    expect(screen.getByRole('tabpanel')).toHaveTextContent('aws_secret_access_key temp-secret');
+    await user.click(screen.getByRole('button', { name: 'Hide secret access key' }));
+    expect(screen.getByRole('tabpanel')).not.toHaveTextContent('temp-secret');
+  });
+
+  it("does not say \"Copied\" on another tab's copy button after a tab switch", async () => {
+    mockApi({ 'POST /credentials': { body: credentials }, 'GET /keys': { body: { keys: [] } } });
+    const user = userEvent.setup();
+    renderApp(<S3AccessPage />);
+    const panel = await screen.findByRole('tabpanel');
+    await user.click(within(panel).getByRole('button', { name: 'Copy aws-cli snippet' }));
+    expect(within(panel).getByRole('button', { name: 'Copied' })).toBeInTheDocument();
+
+    await user.click(screen.getByRole('tab', { name: 'rclone' }));
+    const rclonePanel = screen.getByRole('tabpanel');
+    expect(within(rclonePanel).queryByRole('button', { name: 'Copied' })).not.toBeInTheDocument();
+    expect(within(rclonePanel).getByRole('button', { name: 'Copy rclone snippet' })).toBeInTheDocument();
+    expect(await navigator.clipboard.readText()).toContain('aws configure');
+  });
 });

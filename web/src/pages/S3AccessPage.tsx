@@ -14,14 +14,35 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : 'Something went wrong.';
 }
 
-function SecretValue({ label, value, secret = false }: { label: string; value: string; secret?: boolean }) {
-  const [shown, setShown] = useState(!secret);
+/** What a secret looks like until "Show" is pressed, in its field and in the snippets. */
+const MASK = '•'.repeat(24);
+
+/**
+ * A labelled value with a Copy button; a `secret` one is masked until "Show". Whether it is shown
+ * may be held by the caller (`shown`, `onShownChange`), so that other places mask it too.
+ */
+function SecretValue({
+  label,
+  value,
+  secret = false,
+  shown: heldShown,
+  onShownChange,
+}: {
+  label: string;
+  value: string;
+  secret?: boolean;
+  shown?: boolean;
+  onShownChange?: (shown: boolean) => void;
+}) {
+  const [ownShown, setOwnShown] = useState(!secret);
+  const shown = heldShown ?? ownShown;
+  const setShown = onShownChange ?? setOwnShown;
   return (
     <div className="kv">
       <dt>{label}</dt>
       <dd>
         <code className="kv-value" data-testid={`value-${label.toLowerCase().replace(/\s+/g, '-')}`}>
-          {shown ? value : '•'.repeat(24)}
+          {shown ? value : MASK}
         </code>
         <span className="kv-actions">
           {secret && (
@@ -51,6 +72,8 @@ export function S3AccessPage() {
   const [newKey, setNewKey] = useState<NewAccessKey | null>(null);
   const [pendingRevoke, setPendingRevoke] = useState<AccessKey | null>(null);
   const [snippetTab, setSnippetTab] = useState<'aws-cli' | 'rclone' | 'boto3'>('aws-cli');
+  // The temporary secret stays masked, in its field and in the snippets, until "Show".
+  const [tempSecretShown, setTempSecretShown] = useState(false);
 
   function onCreate(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -63,22 +86,28 @@ export function S3AccessPage() {
   }
 
   const creds = credentials.data;
+  // A new key's secret is on screen anyway (shown once); the temporary one only after "Show".
   const snippetSource = newKey
-    ? { accessKeyId: newKey.access_key_id, secretAccessKey: newKey.secret_access_key, what: `your new key ${newKey.access_key_id}` }
+    ? { accessKeyId: newKey.access_key_id, secretAccessKey: newKey.secret_access_key, masked: false, what: `your new key ${newKey.access_key_id}` }
     : creds
-      ? { accessKeyId: creds.access_key_id, secretAccessKey: creds.secret_access_key, what: 'your temporary credentials' }
+      ? { accessKeyId: creds.access_key_id, secretAccessKey: creds.secret_access_key, masked: !tempSecretShown, what: 'your temporary credentials' }
       : null;
-  const snippets =
+  const snippetsWith = (secretAccessKey: string) =>
     creds && snippetSource
       ? buildSnippets({
           accessKeyId: snippetSource.accessKeyId,
-          secretAccessKey: snippetSource.secretAccessKey,
+          secretAccessKey,
           endpoint: creds.endpoint,
           region: creds.region,
           bucket: DASHBOARD_BUCKET,
         })
       : [];
+  /** What the Copy button copies: always the real secret. */
+  const snippets = snippetsWith(snippetSource?.secretAccessKey ?? '');
+  /** What is shown: the secret masked until "Show". */
+  const shownSnippets = snippetSource?.masked ? snippetsWith(MASK) : snippets;
   const activeSnippet = snippets.find((s) => s.id === snippetTab) ?? snippets[0];
+  const activeShown = shownSnippets.find((s) => s.id === activeSnippet?.id);
 
   return (
     <>
@@ -112,7 +141,13 @@ export function S3AccessPage() {
               <SecretValue label="Endpoint" value={creds.endpoint.replace(/\/+$/, '')} />
               <SecretValue label="Region" value={creds.region} />
               <SecretValue label="Access key ID" value={creds.access_key_id} />
-              <SecretValue label="Secret access key" value={creds.secret_access_key} secret />
+              <SecretValue
+                label="Secret access key"
+                value={creds.secret_access_key}
+                secret
+                shown={tempSecretShown}
+                onShownChange={setTempSecretShown}
+              />
             </dl>
           </>
         ) : null}
@@ -252,9 +287,18 @@ export function S3AccessPage() {
               className="snippet"
             >
               <pre>
-                <code>{activeSnippet.code}</code>
+                <code>{activeShown?.code ?? activeSnippet.code}</code>
               </pre>
-              <CopyButton text={activeSnippet.code} label={`Copy ${activeSnippet.title} snippet`} />
+              {snippetSource.masked && (
+                <p className="muted snippet-note">
+                  The secret is masked here until you press Show above; Copy copies the real one.
+                </p>
+              )}
+              <CopyButton
+                key={activeSnippet.id}
+                text={activeSnippet.code}
+                label={`Copy ${activeSnippet.title} snippet`}
+              />
             </div>
           </>
         ) : (

@@ -18,6 +18,8 @@ function run(overrides: Partial<TieringRun> = {}): TieringRun {
     moved: 5,
     failed: 0,
     bytes_moved: 5 * 1024 * 1024,
+    expired: 0,
+    aborted: 0,
     error: null,
     ...overrides,
   };
@@ -48,6 +50,34 @@ describe('TieringPage', () => {
     expect(calls.some((c) => c.path.startsWith('/tiering/runs'))).toBe(false);
   });
 
+  it('says "1 object", not "1 objects"', async () => {
+    signIn();
+    mockApi({ 'GET /tiering/summary': { body: { ...summary, hot: { objects: 1, bytes: 10 }, cold: { objects: 1, bytes: 20 } } } });
+    renderApp(<TieringPage />);
+    expect(await screen.findByTestId('hot-objects')).toHaveTextContent(/^1 object$/);
+    expect(screen.getByTestId('cold-objects')).toHaveTextContent(/^1 object$/);
+  });
+
+  it('tells a non-admin when and how a pass runs: the schedule in words, the next pass, the rules, the admins', async () => {
+    signIn({ isAdmin: false });
+    mockApi({ 'GET /tiering/summary': { body: { ...summary, schedule: '30 2 * * *', timezone: 'Europe/Berlin' } } });
+    renderApp(<TieringPage />);
+    const how = await screen.findByTestId('how-tiering');
+    expect(how).toHaveTextContent('A pass runs every day at 02:30 (Europe/Berlin); the next one starts');
+    expect(within(how).getByRole('time')).toHaveAttribute('datetime', '2026-11-28T00:00:00Z');
+    expect(how).toHaveTextContent('decided by the lifecycle rules of your buckets');
+    expect(within(how).getByRole('link', { name: 'Buckets' })).toHaveAttribute('href', '/buckets');
+    expect(how).toHaveTextContent("Buckets without rules follow the server's default policy.");
+    expect(how).toHaveTextContent('Administrators can also start a pass at any time');
+  });
+
+  it('says so when no further pass is scheduled', async () => {
+    signIn();
+    mockApi({ 'GET /tiering/summary': { body: { ...summary, next_run_at: null } } });
+    renderApp(<TieringPage />);
+    expect(await screen.findByTestId('how-tiering')).toHaveTextContent('no further pass is scheduled');
+  });
+
   it('says so when the server has no tiering endpoints yet', async () => {
     signIn();
     mockApi({});
@@ -72,6 +102,10 @@ describe('TieringPage', () => {
             { object_id: 10, bucket: 'files', key: 'a.bin', reason: 'checksum mismatch', failed_at: '2026-11-27T00:00:03Z' },
             { object_id: 11, bucket: 'photos', key: 'b.jpg', reason: 'cold tier unavailable', failed_at: '2026-11-27T00:00:04Z' },
           ],
+          rules: [
+            { owner: 7, bucket: 'photos', rule_id: 'to-cold', matched: 4, moved: 3, move_failed: 1, bytes_moved: 3072, expired: 0, expire_failed: 0, bytes_expired: 0, aborted: 0, abort_failed: 0 },
+            { owner: 7, bucket: 'files', rule_id: null, matched: 1, moved: 0, move_failed: 1, bytes_moved: 0, expired: 0, expire_failed: 0, bytes_expired: 0, aborted: 0, abort_failed: 0 },
+          ],
         },
       },
     });
@@ -84,12 +118,17 @@ describe('TieringPage', () => {
     expect(partial.getByText('manual')).toBeInTheDocument();
     expect(partial.getByText('3 KiB')).toBeInTheDocument();
     expect(partial.getByText('12 s')).toBeInTheDocument();
-    expect(within(rows[2]!).queryByRole('button', { name: 'Show failures' })).not.toBeInTheDocument();
 
-    const toggle = partial.getByRole('button', { name: 'Show failures' });
+    const toggle = partial.getByRole('button', { name: 'Details of run 2' });
     await userEvent.click(toggle);
     expect(toggle).toHaveAttribute('aria-expanded', 'true');
+    expect(toggle).toHaveAccessibleName('Hide details of run 2');
     const list = await screen.findByRole('list', { name: 'Failures of run 2' });
+    const ruleRows = within(screen.getByRole('table', { name: 'Rules in run 2' })).getAllByRole('row');
+    expect(ruleRows).toHaveLength(3);
+    expect(within(ruleRows[1]!).getByText('to-cold')).toBeInTheDocument();
+    expect(ruleRows[1]).toHaveTextContent('photos (user 7)');
+    expect(within(ruleRows[2]!).getByText('default policy')).toBeInTheDocument();
     expect(within(list).getAllByRole('listitem').map((li) => li.textContent)).toEqual([
       expect.stringContaining('files/a.bin — checksum mismatch'),
       expect.stringContaining('photos/b.jpg — cold tier unavailable'),

@@ -1,10 +1,12 @@
 import { useEffect, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
+import { Link } from 'react-router';
 import { ApiError } from '../api/client';
 import { queryKeys, useStartTieringRun, useTieringRun, useTieringRuns, useTieringSummary } from '../api/queries';
-import type { TieringRun } from '../api/types';
+import type { RuleResult, TieringRun } from '../api/types';
 import { useSession } from '../auth/AuthContext';
-import { formatBytes, formatCount, formatDate, formatDuration } from '../lib/format';
+import { formatBytes, formatCount, formatDate, formatDuration, plural } from '../lib/format';
+import { describeSchedule } from '../lib/schedule';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 
 const RUNS_PER_PAGE = 20;
@@ -19,7 +21,7 @@ function RunStatus({ status }: { status: TieringRun['status'] }) {
   return <span className={`status status-${status}`}>{labels[status] ?? status}</span>;
 }
 
-function Summary() {
+function Summary({ isAdmin }: { isAdmin: boolean }) {
   const summary = useTieringSummary();
   if (summary.isPending) return <p role="status">Loading tiering summary…</p>;
   if (summary.isError)
@@ -37,7 +39,7 @@ function Summary() {
             Hot tier <span className="badge badge-minio">MinIO</span>
           </h3>
           <p className="stat-number" data-testid="hot-objects">
-            {formatCount(s.hot.objects)} <span>objects</span>
+            {formatCount(s.hot.objects)} <span>{s.hot.objects === 1 ? 'object' : 'objects'}</span>
           </p>
           <p className="stat-bytes">{formatBytes(s.hot.bytes)}</p>
         </div>
@@ -46,7 +48,7 @@ function Summary() {
             Cold tier <span className="badge badge-s3">S3</span>
           </h3>
           <p className="stat-number" data-testid="cold-objects">
-            {formatCount(s.cold.objects)} <span>objects</span>
+            {formatCount(s.cold.objects)} <span>{s.cold.objects === 1 ? 'object' : 'objects'}</span>
           </p>
           <p className="stat-bytes">{formatBytes(s.cold.bytes)}</p>
         </div>
@@ -75,23 +77,98 @@ function Summary() {
           </dd>
         </div>
       </dl>
+      <div className="how-tiering" data-testid="how-tiering">
+        <h3>When and how a pass runs</h3>
+        <p>
+          A pass runs {describeSchedule(s.schedule, s.timezone)}
+          {s.next_run_at ? (
+            <>
+              ; the next one starts <time dateTime={s.next_run_at}>{formatDate(s.next_run_at)}</time> (your time).
+            </>
+          ) : (
+            '; no further pass is scheduled.'
+          )}
+        </p>
+        <p>
+          What it moves to the cold tier, and what it deletes, is decided by the lifecycle rules of your buckets, set on
+          the <Link to="/buckets">Buckets</Link> page. Buckets without rules follow the server's default policy.
+        </p>
+        <p>
+          {isAdmin
+            ? 'As an administrator you can also start a pass at any time with “Run now” below.'
+            : 'Administrators can also start a pass at any time; ask one if you need it sooner.'}
+        </p>
+      </div>
     </>
   );
 }
 
-function RunFailures({ runId }: { runId: number }) {
+function ruleLabel(result: RuleResult) {
+  return result.rule_id === null ? <em>default policy</em> : <code className="break">{result.rule_id}</code>;
+}
+
+/** What each lifecycle rule (or the default policy) did in a pass. */
+function RuleResults({ runId, rules }: { runId: number; rules: RuleResult[] }) {
+  if (rules.length === 0) return <p className="muted">No rule matched anything in this pass.</p>;
+  return (
+    <div className="table-wrap">
+      <table className="data-table rule-results" aria-label={`Rules in run ${runId}`}>
+        <thead>
+          <tr>
+            <th scope="col">Bucket</th>
+            <th scope="col">Rule</th>
+            <th scope="col">Matched</th>
+            <th scope="col">Moved</th>
+            <th scope="col">Expired</th>
+            <th scope="col">Aborted uploads</th>
+            <th scope="col">Failed</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rules.map((r, i) => (
+            <tr key={`${r.owner}-${r.bucket}-${r.rule_id}-${i}`}>
+              <td data-label="Bucket">
+                {r.bucket ?? <span className="muted">all buckets</span>}
+                {r.owner !== null && <span className="muted"> (user {r.owner})</span>}
+              </td>
+              <td data-label="Rule">{ruleLabel(r)}</td>
+              <td data-label="Matched" className="cell-num">
+                {formatCount(r.matched)}
+              </td>
+              <td data-label="Moved" className="cell-num">
+                {formatCount(r.moved)} <span className="muted">({formatBytes(r.bytes_moved)})</span>
+              </td>
+              <td data-label="Expired" className="cell-num">
+                {formatCount(r.expired)} <span className="muted">({formatBytes(r.bytes_expired)})</span>
+              </td>
+              <td data-label="Aborted uploads" className="cell-num">
+                {formatCount(r.aborted)}
+              </td>
+              <td data-label="Failed" className="cell-num">
+                {formatCount(r.move_failed + r.expire_failed + r.abort_failed)}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function RunDetails({ runId }: { runId: number }) {
   const run = useTieringRun(runId);
-  if (run.isPending) return <p role="status">Loading failures…</p>;
+  if (run.isPending) return <p role="status">Loading the run…</p>;
   if (run.isError)
     return (
       <p className="banner banner-error" role="alert">
         Could not load this run: {errorText(run.error)}
       </p>
     );
-  const { failures, error } = run.data;
+  const { failures, error, rules } = run.data;
   return (
     <div className="failures">
       {error && <p className="banner banner-error">Run error: {error}</p>}
+      {rules && <RuleResults runId={runId} rules={rules} />}
       {failures.length === 0 ? (
         <p className="muted">No failed objects.</p>
       ) : (
@@ -156,7 +233,9 @@ function AdminRuns() {
         {watchedRun !== null && watched.data && watched.data.status !== 'running' && (
           <p className="banner banner-success" data-testid="run-result">
             Pass {watchedRun} finished: <RunStatus status={watched.data.status} /> — moved {formatCount(watched.data.moved)}, failed{' '}
-            {formatCount(watched.data.failed)}, {formatBytes(watched.data.bytes_moved)}.
+            {formatCount(watched.data.failed)}, {formatBytes(watched.data.bytes_moved)}
+            {watched.data.expired > 0 && <>; expired {formatCount(watched.data.expired)}</>}
+            {watched.data.aborted > 0 && <>; aborted {plural(watched.data.aborted, 'upload')}</>}.
           </p>
         )}
         {watchedRun !== null && watched.isError && (
@@ -184,6 +263,7 @@ function AdminRuns() {
                   <th scope="col">Status</th>
                   <th scope="col">Moved</th>
                   <th scope="col">Failed</th>
+                  <th scope="col">Expired</th>
                   <th scope="col">Bytes</th>
                   <th scope="col">Duration</th>
                   <th scope="col">
@@ -247,6 +327,10 @@ function RunRow({ run, open, onToggle }: { run: TieringRun; open: boolean; onTog
         <td data-label="Failed" className="cell-num">
           {formatCount(run.failed)}
         </td>
+        <td data-label="Expired" className="cell-num">
+          {formatCount(run.expired)}
+          {run.aborted > 0 && <span className="muted"> (+{plural(run.aborted, 'upload')} aborted)</span>}
+        </td>
         <td data-label="Bytes" className="cell-num">
           {formatBytes(run.bytes_moved)}
         </td>
@@ -254,17 +338,22 @@ function RunRow({ run, open, onToggle }: { run: TieringRun; open: boolean; onTog
           {run.status === 'running' ? 'running' : formatDuration(run.duration_seconds)}
         </td>
         <td className="cell-actions">
-          {(run.failed > 0 || run.error) && (
-            <button type="button" className="button button-small" aria-expanded={open} aria-controls={detailsId} onClick={onToggle}>
-              {open ? 'Hide failures' : 'Show failures'}
-            </button>
-          )}
+          <button
+            type="button"
+            className="button button-small"
+            aria-expanded={open}
+            aria-controls={detailsId}
+            onClick={onToggle}
+            aria-label={`${open ? 'Hide details' : 'Details'} of run ${run.id}`}
+          >
+            {open ? 'Hide details' : 'Details'}
+          </button>
         </td>
       </tr>
       {open && (
         <tr id={detailsId} className="details-row">
-          <td colSpan={8}>
-            <RunFailures runId={run.id} />
+          <td colSpan={9}>
+            <RunDetails runId={run.id} />
           </td>
         </tr>
       )}
@@ -279,12 +368,12 @@ export function TieringPage() {
     <>
       <h1 className="page-title">Tiering</h1>
       <p className="lead">
-        New files land in the hot tier (MinIO). A scheduled pass moves them to the cold tier (S3); downloads keep working
-        the same way.
+        New files land in the hot tier (MinIO). A scheduled pass moves them to the cold tier (S3) as your buckets' rules
+        say; downloads keep working the same way.
       </p>
       <section className="card" aria-labelledby="summary-heading">
         <h2 id="summary-heading">Your storage</h2>
-        <Summary />
+        <Summary isAdmin={session.isAdmin} />
       </section>
       {session.isAdmin && <AdminRuns />}
     </>

@@ -103,7 +103,7 @@ function LoginStub() {
   return <pre data-testid="login-state">{JSON.stringify(location.state ?? null)}</pre>;
 }
 
-export function fileRecord(overrides: Partial<import('../api/types').FileRecord> = {}) {
+export function fileRecord(overrides: Partial<import('../api/types').FileRecord> = {}): import('../api/types').FileRecord {
   const id = overrides.id ?? 1;
   return {
     id,
@@ -118,6 +118,7 @@ export function fileRecord(overrides: Partial<import('../api/types').FileRecord>
     access_url: `http://localhost/api/files/${id}/download`,
     uploaded_at: '2026-11-20T10:00:00Z',
     synced_at: null,
+    tags: {},
     ...overrides,
   };
 }
