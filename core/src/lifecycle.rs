@@ -32,6 +32,9 @@ const DAY_MS: i64 = 86_400_000;
 pub const MAX_DAYS: i64 = i32::MAX as i64;
 /// A `Date` is at most 9999-12-31 (midnight), the last day S3's ISO 8601 dates can name.
 const LATEST_DATE_MS: i64 = 253_402_214_400_000;
+/// A configuration holds at most about this much (1,000 rules with long prefixes fit); a pass
+/// holds a page of them at once.
+pub const MAX_CONFIGURATION_BYTES: usize = 2 << 20;
 /// A prefix is at most as long as a key (AWS: 1,024 bytes).
 pub const MAX_PREFIX_BYTES: usize = 1024;
 /// An object has at most 10 tags, so an `And` naming more never matches.
@@ -451,7 +454,14 @@ impl LifecycleConfiguration {
             }
             rules.push(rule);
         }
-        Ok(Self { rules, minimum_object_size })
+        let config = Self { rules, minimum_object_size };
+        if config.approx_bytes() > MAX_CONFIGURATION_BYTES {
+            return err(
+                InvalidArgument,
+                format!("The lifecycle configuration is larger than {} MiB.", MAX_CONFIGURATION_BYTES >> 20),
+            );
+        }
+        Ok(config)
     }
 
     /// The configuration as a draft, in the shape it was given (for GET).

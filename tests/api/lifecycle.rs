@@ -783,3 +783,33 @@ async fn tag_keys_of_any_characters_neither_panic_nor_leak_connections() {
     let fresh = app.s3(&user).await;
     fresh.list_buckets().send().await.unwrap();
 }
+
+/// A pass reads the buckets with rules a page at a time (10): rules of more buckets than a page
+/// all act, expirations and transitions alike, and each rule's figures come out once.
+#[tokio::test]
+async fn rules_of_more_buckets_than_a_page_all_act() {
+    let app = TestApp::builder().settings("[tiering]\ndefault_policy = \"none\"\n").spawn().await.unwrap();
+    let user = app.user().await;
+    let s3 = app.s3(&user).await;
+    for i in 0..13 {
+        let bucket = format!("paged-{i:02}");
+        s3.create_bucket().bucket(&bucket).send().await.unwrap();
+        put_rules(
+            &s3,
+            &bucket,
+            vec![rule("both", LifecycleRuleFilter::builder().object_size_greater_than(0).build())
+                .transitions(to_cold_on(past()))
+                .expiration(LifecycleExpiration::builder().date(DateTime::from_secs(1_577_836_800 + 86_400)).build())
+                .build()
+                .unwrap()],
+        )
+        .await;
+        put(&s3, &bucket, "x", 10, None).await;
+    }
+    let run = run_pass(&app.core, PassOptions::new("test")).await.unwrap();
+    // Expiration wins over the transition for an object due for both (as on AWS).
+    assert_eq!((run.status.as_str(), run.expired, run.moved), ("succeeded", 13, 0), "{run:?}");
+    let results = rule_results(&app, run.id).await;
+    assert_eq!(results.len(), 13, "{results:?}");
+    assert!(results.iter().all(|r| r.expired == 1 && r.matched == 1));
+}

@@ -343,20 +343,6 @@ async fn report(core: &Core, options: &PassOptions, run: &TieringRun, done: i64)
     Ok(())
 }
 
-/// The rules of every bucket that has a configuration (read in pages of 1,000 buckets).
-async fn load_rules(core: &Core) -> Result<Vec<BucketRules>, CatalogError> {
-    let mut all = Vec::new();
-    loop {
-        let after = all.last().map_or(0, |b: &BucketRules| b.bucket_id);
-        let page = core.catalog.lifecycle_buckets(after, 1000).await?;
-        let done = page.len() < 1000;
-        all.extend(page);
-        if done {
-            return Ok(all);
-        }
-    }
-}
-
 /// Where a pass's transition candidates come from: the default policy (buckets without rules),
 /// then each enabled transition rule of each bucket, one after the other.
 struct TransitionScope {
@@ -439,6 +425,15 @@ struct Figures {
 }
 
 impl Figures {
+    fn new() -> Self {
+        Figures { results: vec![RuleResult::default()], index: Default::default() }
+    }
+
+    /// Objects and uploads whose action failed.
+    fn failures(&self) -> i64 {
+        self.results.iter().map(|r| r.move_failed + r.expire_failed + r.abort_failed).sum()
+    }
+
     /// The place of rule `r` of bucket `b` (made on first use).
     fn slot(&mut self, b: usize, r: usize, bucket: &BucketRules, rule_id: &str) -> usize {
         let results = &mut self.results;
@@ -564,6 +559,136 @@ async fn expire_and_abort(
     Ok(())
 }
 
+/// What the transition phase carries from one page of buckets to the next: the copy slots, the
+/// objects not to try again (their move failed in this pass, or a dry run would have expired
+/// them) and the count of objects done.
+struct Moves {
+    slots: Arc<Slots>,
+    skip: std::collections::HashSet<i64>,
+    done: i64,
+}
+
+/// Moves what `scopes` match, to the end (nothing is in flight when it returns); the figures go
+/// to `figures` and `run`. A fatal error (the cold tier went down, the lease was lost) is
+/// returned, and stops every later page too.
+async fn move_scopes(
+    core: &Core,
+    options: &PassOptions,
+    lost: &AtomicBool,
+    moves: &mut Moves,
+    scopes: Vec<TransitionScope>,
+    figures: &mut Figures,
+    run: &mut TieringRun,
+) -> Result<Option<String>, PassError> {
+    let settings = &core.settings.tiering;
+    let mut fatal: Option<String> = None;
+    let mut candidates = Candidates {
+        scopes,
+        current: 0,
+        after_id: 0,
+        after_key: None,
+        seen_buckets: Default::default(),
+        drained: false,
+    };
+    // Candidates come in pages of `batch_size`, and the intents of a page are registered
+    // together. Each move is a task of its own, so moves go on while this loop waits for
+    // the catalog (the next page, the run record) and share the runtime's worker threads.
+    // `concurrency` copies run at a time and a new one starts as soon as one ends, with no
+    // pause between pages; a move's switch in the catalog does not hold its copy's slot, so
+    // up to twice as many tasks are about.
+    let slots = moves.slots.clone();
+    let mut in_flight = tokio::task::JoinSet::new();
+    let mut page = std::collections::VecDeque::new();
+    let (mut exhausted, mut draining) = (false, false);
+    loop {
+        if fatal.is_some() || lost.load(Ordering::SeqCst) {
+            slots.stop.store(true, Ordering::SeqCst);
+        }
+        while in_flight.len() < 2 * settings.concurrency as usize && !slots.stop.load(Ordering::SeqCst) {
+            if page.is_empty() {
+                if exhausted || (draining && !in_flight.is_empty()) {
+                    break;
+                }
+                draining = false;
+                match candidates.next_page(core, i64::from(settings.batch_size)).await? {
+                    Page::Done => exhausted = true,
+                    Page::Drain => draining = true,
+                    Page::Objects(scope, next) => {
+                        let next: Vec<_> = next.into_iter().filter(|o| !moves.skip.contains(&o.id)).collect();
+                        run.candidates += next.len() as i64;
+                        figures.results[scope].matched += next.len() as i64;
+                        if options.dry_run {
+                            if let Some(f) = &options.on_dry_match {
+                                next.iter().for_each(|o| f(DryAction::Move, o));
+                            }
+                            continue;
+                        }
+                        let keys: Vec<_> = next.iter().filter_map(|o| o.hot_key.clone()).collect();
+                        let mut intents = core.catalog.register_tiering_intents(&keys).await?.into_iter();
+                        page.extend(next.into_iter().map(|o| {
+                            let intent = if o.hot_key.is_some() { intents.next().flatten() } else { None };
+                            (scope, o, intent)
+                        }));
+                    }
+                }
+                continue;
+            }
+            let Some((scope, object, intent)) = page.pop_front() else { break };
+            let (core, slots, hooks) = (core.clone(), slots.clone(), options.hooks.clone());
+            in_flight.spawn(async move {
+                let r = move_object(&core, &object, intent, &slots, hooks.as_ref()).await;
+                (scope, object, r)
+            });
+        }
+        let (scope, object, result) = match in_flight.join_next().await {
+            None => break,
+            Some(Ok(moved)) => moved,
+            // A move that panicked: the pass fails as it did when the moves ran inline (its
+            // intent, if any, is released by the next pass).
+            Some(Err(e)) => std::panic::resume_unwind(e.into_panic()),
+        };
+        moves.done += 1;
+        match result {
+            Ok(Moved::Done(n)) => {
+                run.moved += 1;
+                run.bytes_moved += n as i64;
+                figures.results[scope].moved += 1;
+                figures.results[scope].bytes_moved += n as i64;
+            }
+            Ok(Moved::Skipped(why)) => {
+                tracing::info!(object_id = object.id, reason = why, "object skipped");
+            }
+            Err(failure) => {
+                run.failed += 1;
+                figures.results[scope].move_failed += 1;
+                moves.skip.insert(object.id);
+                tracing::warn!(object_id = object.id, bucket = %object.bucket, key = %object.key, reason = %failure.reason,
+                    "object stays hot");
+                core.catalog.record_tiering_failure(run.id, &object, &failure.reason).await?;
+                if failure.fatal {
+                    fatal.get_or_insert(failure.reason);
+                }
+            }
+        }
+        if moves.done % i64::from(settings.batch_size) == 0 {
+            report(core, options, run, moves.done).await?;
+        }
+    }
+    // A pass that stopped early leaves the rest of its page for the next one.
+    for intent in page.into_iter().filter_map(|(_, _, intent)| intent) {
+        core.catalog.abandon_tiering_intent(intent, NOT_COPIED).await?;
+    }
+    if lost.load(Ordering::SeqCst) {
+        fatal.get_or_insert("the tiering lease was lost".to_string());
+    }
+    report(core, options, run, moves.done).await?;
+    Ok(fatal)
+}
+
+/// Buckets with rules are read this many at a time: a pass holds one page of configurations
+/// (each at most about 2 MiB) and one page of per-rule figures.
+const BUCKET_PAGE: i64 = 10;
+
 async fn run_leased(
     core: &Core,
     options: &PassOptions,
@@ -573,12 +698,29 @@ async fn run_leased(
 ) -> Result<TieringRun, PassError> {
     let settings = &core.settings.tiering;
     let started = Instant::now();
-    let rules = load_rules(core).await?;
-    let mut figures = Figures { results: vec![RuleResult::default()], index: Default::default() };
+    let mut failures = 0;
+    let mut moves = Moves {
+        slots: Arc::new(Slots {
+            transfers: tokio::sync::Semaphore::new(settings.concurrency as usize),
+            stop: AtomicBool::new(false),
+        }),
+        skip: std::collections::HashSet::new(),
+        done: 0,
+    };
 
-    // Objects a dry run would have expired; the transitions pass them by, as they would.
-    let mut skip = std::collections::HashSet::new();
-    let mut fatal = expire_and_abort(core, options, lost, &rules, &mut figures, &mut run, &mut skip).await.err();
+    // (a) Expirations and aborts, a page of buckets at a time.
+    let mut fatal = None;
+    let mut after = 0;
+    while fatal.is_none() {
+        let page = core.catalog.lifecycle_buckets(after, BUCKET_PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = last.bucket_id;
+        let mut figures = Figures::new();
+        fatal = expire_and_abort(core, options, lost, &page, &mut figures, &mut run, &mut moves.skip).await.err();
+        failures += figures.failures();
+        core.catalog.record_rule_results(run.id, &figures.results).await?;
+    }
+    // (b) The cold tier must answer for any move.
     if fatal.is_none() && !options.dry_run {
         if let Err(e) = core.cold.backend.check().await {
             fatal = Some(format!(
@@ -586,137 +728,41 @@ async fn run_leased(
             ));
         }
     }
+    // (c) Transitions: the default policy's, then a page of buckets' rules at a time.
     let (now, day) = (now_ms(), core.day_length_ms());
-    let mut scopes = Vec::new();
-    if settings.default_policy == DefaultPolicy::All {
-        scopes.push(TransitionScope { result: 0, bucket_id: None, kind: ScopeKind::Default { created_before } });
+    if fatal.is_none() && settings.default_policy == DefaultPolicy::All {
+        let mut figures = Figures::new();
+        let scope = TransitionScope { result: 0, bucket_id: None, kind: ScopeKind::Default { created_before } };
+        fatal = move_scopes(core, options, lost, &mut moves, vec![scope], &mut figures, &mut run).await?;
+        failures += figures.failures();
+        core.catalog.record_rule_results(run.id, &figures.results).await?;
     }
-    for (b, bucket) in rules.iter().enumerate() {
-        for (r, rule) in bucket.configuration.rules.iter().enumerate().filter(|(_, r)| r.enabled) {
-            let Some(transition) = &rule.transition else { continue };
-            let Some(created_cutoff) = transition.trigger.created_cutoff(now, day) else { continue };
-            let result = figures.slot(b, r, bucket, &rule.id);
-            let min_size = rule.min_transition_bytes(bucket.configuration.minimum_object_size);
-            scopes.push(TransitionScope {
-                result,
-                bucket_id: Some(bucket.bucket_id),
-                kind: ScopeKind::Rule { filter: rule.filter.clone(), created_cutoff, min_size },
-            });
-        }
-    }
-    let mut candidates = Candidates {
-        scopes,
-        current: 0,
-        after_id: 0,
-        after_key: None,
-        seen_buckets: Default::default(),
-        drained: false,
-    };
-
-    if fatal.is_none() {
-        // The run record holds the counts as they go.
-        let mut done = 0;
-        // Candidates come in pages of `batch_size`, and the intents of a page are registered
-        // together. Each move is a task of its own, so moves go on while this loop waits for
-        // the catalog (the next page, the run record) and share the runtime's worker threads.
-        // `concurrency` copies run at a time and a new one starts as soon as one ends, with no
-        // pause between pages; a move's switch in the catalog does not hold its copy's slot, so
-        // up to twice as many tasks are about.
-        let slots = Arc::new(Slots {
-            transfers: tokio::sync::Semaphore::new(settings.concurrency as usize),
-            stop: AtomicBool::new(false),
-        });
-        let mut in_flight = tokio::task::JoinSet::new();
-        let mut page = std::collections::VecDeque::new();
-        let (mut exhausted, mut draining) = (false, false);
-        // Objects whose move failed in this pass (and, in a dry run, those it would have
-        // expired): a later rule that matches them too does not try (and count) them again.
-        let mut failed_ids = skip;
-        loop {
-            if fatal.is_some() || lost.load(Ordering::SeqCst) {
-                slots.stop.store(true, Ordering::SeqCst);
-            }
-            while in_flight.len() < 2 * settings.concurrency as usize && !slots.stop.load(Ordering::SeqCst) {
-                if page.is_empty() {
-                    if exhausted || (draining && !in_flight.is_empty()) {
-                        break;
-                    }
-                    draining = false;
-                    match candidates.next_page(core, i64::from(settings.batch_size)).await? {
-                        Page::Done => exhausted = true,
-                        Page::Drain => draining = true,
-                        Page::Objects(scope, next) => {
-                            let next: Vec<_> = next.into_iter().filter(|o| !failed_ids.contains(&o.id)).collect();
-                            run.candidates += next.len() as i64;
-                            figures.results[scope].matched += next.len() as i64;
-                            if options.dry_run {
-                                if let Some(f) = &options.on_dry_match {
-                                    next.iter().for_each(|o| f(DryAction::Move, o));
-                                }
-                                continue;
-                            }
-                            let keys: Vec<_> = next.iter().filter_map(|o| o.hot_key.clone()).collect();
-                            let mut intents = core.catalog.register_tiering_intents(&keys).await?.into_iter();
-                            page.extend(next.into_iter().map(|o| {
-                                let intent = if o.hot_key.is_some() { intents.next().flatten() } else { None };
-                                (scope, o, intent)
-                            }));
-                        }
-                    }
-                    continue;
-                }
-                let Some((scope, object, intent)) = page.pop_front() else { break };
-                let (core, slots, hooks) = (core.clone(), slots.clone(), options.hooks.clone());
-                in_flight.spawn(async move {
-                    let r = move_object(&core, &object, intent, &slots, hooks.as_ref()).await;
-                    (scope, object, r)
+    let mut after = 0;
+    while fatal.is_none() {
+        let page = core.catalog.lifecycle_buckets(after, BUCKET_PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = last.bucket_id;
+        let mut figures = Figures::new();
+        let mut scopes = Vec::new();
+        for (b, bucket) in page.iter().enumerate() {
+            for (r, rule) in bucket.configuration.rules.iter().enumerate().filter(|(_, r)| r.enabled) {
+                let Some(transition) = &rule.transition else { continue };
+                let Some(created_cutoff) = transition.trigger.created_cutoff(now, day) else { continue };
+                let result = figures.slot(b, r, bucket, &rule.id);
+                let min_size = rule.min_transition_bytes(bucket.configuration.minimum_object_size);
+                scopes.push(TransitionScope {
+                    result,
+                    bucket_id: Some(bucket.bucket_id),
+                    kind: ScopeKind::Rule { filter: rule.filter.clone(), created_cutoff, min_size },
                 });
             }
-            let (scope, object, result) = match in_flight.join_next().await {
-                None => break,
-                Some(Ok(moved)) => moved,
-                // A move that panicked: the pass fails as it did when the moves ran inline (its
-                // intent, if any, is released by the next pass).
-                Some(Err(e)) => std::panic::resume_unwind(e.into_panic()),
-            };
-            done += 1;
-            match result {
-                Ok(Moved::Done(n)) => {
-                    run.moved += 1;
-                    run.bytes_moved += n as i64;
-                    figures.results[scope].moved += 1;
-                    figures.results[scope].bytes_moved += n as i64;
-                }
-                Ok(Moved::Skipped(why)) => {
-                    tracing::info!(object_id = object.id, reason = why, "object skipped");
-                }
-                Err(failure) => {
-                    run.failed += 1;
-                    figures.results[scope].move_failed += 1;
-                    failed_ids.insert(object.id);
-                    tracing::warn!(object_id = object.id, bucket = %object.bucket, key = %object.key, reason = %failure.reason,
-                        "object stays hot");
-                    core.catalog.record_tiering_failure(run.id, &object, &failure.reason).await?;
-                    if failure.fatal {
-                        fatal.get_or_insert(failure.reason);
-                    }
-                }
-            }
-            if done % i64::from(settings.batch_size) == 0 {
-                report(core, options, &run, done).await?;
-            }
         }
-        // A pass that stopped early leaves the rest of its page for the next one.
-        for intent in page.into_iter().filter_map(|(_, _, intent)| intent) {
-            core.catalog.abandon_tiering_intent(intent, NOT_COPIED).await?;
+        if !scopes.is_empty() {
+            fatal = move_scopes(core, options, lost, &mut moves, scopes, &mut figures, &mut run).await?;
         }
-        if lost.load(Ordering::SeqCst) {
-            fatal.get_or_insert("the tiering lease was lost".to_string());
-        }
-        report(core, options, &run, done).await?;
+        failures += figures.failures();
+        core.catalog.record_rule_results(run.id, &figures.results).await?;
     }
-    core.catalog.record_rule_results(run.id, &figures.results).await?;
-    let failures: i64 = figures.results.iter().map(|r| r.move_failed + r.expire_failed + r.abort_failed).sum();
 
     run.status = match (&fatal, failures) {
         (Some(_), _) => "failed",

@@ -360,13 +360,17 @@ impl Catalog {
         Ok(())
     }
 
-    /// What each rule did in run `run_id`; with `owner`, only that user's rules (the default
+    /// What each rule did in run `run_id` (a pass records its expirations and its transitions
+    /// apart; they are added up here); with `owner`, only that user's rules (the default
     /// policy's figures span every user, so they are left out too).
     pub async fn rule_results(&self, run_id: i64, owner: Option<UserId>) -> Result<Vec<RuleResult>, CatalogError> {
         let rows = sqlx::query(
-            "SELECT owner_id, bucket, rule_id, matched, moved, move_failed, bytes_moved, expired, expire_failed, \
-             bytes_expired, aborted, abort_failed FROM tiering_rule_results \
-             WHERE run_id = $1 AND ($2 = 0 OR owner_id = $2) ORDER BY id",
+            "SELECT owner_id, bucket, rule_id, CAST(SUM(matched) AS BIGINT) AS matched, CAST(SUM(moved) AS BIGINT) AS moved, \
+             CAST(SUM(move_failed) AS BIGINT) AS move_failed, CAST(SUM(bytes_moved) AS BIGINT) AS bytes_moved, \
+             CAST(SUM(expired) AS BIGINT) AS expired, CAST(SUM(expire_failed) AS BIGINT) AS expire_failed, \
+             CAST(SUM(bytes_expired) AS BIGINT) AS bytes_expired, CAST(SUM(aborted) AS BIGINT) AS aborted, \
+             CAST(SUM(abort_failed) AS BIGINT) AS abort_failed FROM tiering_rule_results \
+             WHERE run_id = $1 AND ($2 = 0 OR owner_id = $2) GROUP BY owner_id, bucket, rule_id ORDER BY MIN(id)",
         )
         .bind(run_id)
         .bind(owner.map_or(0, |o| o.0))
