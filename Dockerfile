@@ -6,6 +6,11 @@
 #
 # The base images are ARGs, so that a build without a registry can name local stand-ins
 # (scripts/compose-standins.sh builds them; scripts/compose-test.sh uses them).
+#
+# Behind a TLS-inspecting proxy (a corporate one), the build reaches npm and crates.io only if
+# it trusts the proxy's certificate authority: pass it as a build secret, which is used by the
+# build stages and stays out of the image:
+#   docker build --secret id=extra_ca,src=/path/to/proxy-ca.crt -t tiergate .
 ARG RUST_IMAGE=docker.io/library/rust:1.95-bookworm
 ARG NODE_IMAGE=docker.io/library/node:20-bookworm-slim
 ARG RUNTIME_IMAGE=docker.io/library/debian:bookworm-slim
@@ -14,12 +19,19 @@ ARG RUNTIME_IMAGE=docker.io/library/debian:bookworm-slim
 FROM ${NODE_IMAGE} AS web
 WORKDIR /src/web
 COPY web/package.json web/package-lock.json ./
-RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+RUN --mount=type=cache,target=/root/.npm --mount=type=secret,id=extra_ca,required=false \
+    if [ -s /run/secrets/extra_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/extra_ca; fi \
+    && npm ci --no-audit --no-fund
 COPY web/ ./
 RUN npm run build
 
 # --- the binary, which carries the dashboard -------------------------------------------------
 FROM ${RUST_IMAGE} AS build
+# An extra certificate authority (see the top), trusted by cargo (and apt) in this stage only.
+RUN --mount=type=secret,id=extra_ca,required=false \
+    if [ -s /run/secrets/extra_ca ]; then \
+        cp /run/secrets/extra_ca /usr/local/share/ca-certificates/extra-ca.crt && update-ca-certificates; \
+    fi
 # aws-lc (the TLS library) builds with cmake and a C compiler.
 RUN command -v cmake >/dev/null || (apt-get update && apt-get install -y --no-install-recommends cmake \
     && rm -rf /var/lib/apt/lists/*)

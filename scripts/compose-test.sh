@@ -24,8 +24,17 @@ eval "$(bash scripts/compose-standins.sh)"
 export TIERGATE_IMAGE=localhost/tiergate:compose-test
 log "building the tiergate image from the Dockerfile"
 # Docker's image format keeps the HEALTHCHECK (podman's default, OCI, drops it).
+# The machine's extra certificate authorities (a TLS-inspecting proxy's), as a user behind one
+# passes them: a build secret (the stand-ins trust them already; this walks the Dockerfile's path).
+secret=()
+extra_ca=$(mktemp)
+if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
+    cat /usr/local/share/ca-certificates/*.crt >"$extra_ca"
+    secret=(--secret "id=extra_ca,src=$extra_ca")
+fi
 podman build --format docker --network host --build-arg RUST_IMAGE="$RUST_IMAGE" --build-arg NODE_IMAGE="$NODE_IMAGE" \
-    --build-arg RUNTIME_IMAGE="$RUNTIME_IMAGE" -t "$TIERGATE_IMAGE" . >&2
+    --build-arg RUNTIME_IMAGE="$RUNTIME_IMAGE" "${secret[@]}" -t "$TIERGATE_IMAGE" . >&2
+rm -f "$extra_ca"
 log "image size: $(podman image inspect "$TIERGATE_IMAGE" --format '{{.Size}}') bytes"
 # The image this build replaced, and the build stages' layers, are left untagged: without this,
 # every run would keep another ~1.7 GB (the cargo and npm cache mounts are kept apart).
