@@ -9,11 +9,13 @@ ALTER TABLE multipart_uploads ADD COLUMN tags TEXT NOT NULL DEFAULT '{}';
 -- trigger below, in the statement that changes the row: no write path maintains it by hand.
 CREATE TABLE object_tags (
     object_id BIGINT NOT NULL REFERENCES objects(id) ON DELETE CASCADE,
+    -- The object's bucket (which never changes): a rule's tag filter reads one bucket's tags.
+    bucket_id BIGINT NOT NULL,
     tag_key   TEXT COLLATE "C" NOT NULL,
     tag_value TEXT COLLATE "C" NOT NULL,
     PRIMARY KEY (object_id, tag_key)
 );
-CREATE INDEX object_tags_pair ON object_tags(tag_key, tag_value, object_id);
+CREATE INDEX object_tags_pair ON object_tags(bucket_id, tag_key, tag_value, object_id);
 
 CREATE FUNCTION tiergate_object_tags() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -22,8 +24,8 @@ BEGIN
         DELETE FROM object_tags WHERE object_id = NEW.id;
     END IF;
     IF NEW.tags <> '{}' THEN
-        INSERT INTO object_tags (object_id, tag_key, tag_value)
-            SELECT NEW.id, t.key, t.value FROM json_each_text(NEW.tags::json) t;
+        INSERT INTO object_tags (object_id, bucket_id, tag_key, tag_value)
+            SELECT NEW.id, NEW.bucket_id, t.key, t.value FROM json_each_text(NEW.tags::json) t;
     END IF;
     RETURN NULL;
 END $$;

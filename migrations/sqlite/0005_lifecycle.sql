@@ -6,18 +6,20 @@ ALTER TABLE multipart_uploads ADD COLUMN tags TEXT NOT NULL DEFAULT '{}';
 
 CREATE TABLE object_tags (
     object_id BIGINT NOT NULL REFERENCES objects(id) ON DELETE CASCADE,
+    -- The object's bucket (which never changes): a rule's tag filter reads one bucket's tags.
+    bucket_id BIGINT NOT NULL,
     tag_key   TEXT NOT NULL,
     tag_value TEXT NOT NULL,
     PRIMARY KEY (object_id, tag_key)
 );
-CREATE INDEX object_tags_pair ON object_tags(tag_key, tag_value, object_id);
+CREATE INDEX object_tags_pair ON object_tags(bucket_id, tag_key, tag_value, object_id);
 
 CREATE TRIGGER objects_tags_insert AFTER INSERT ON objects WHEN NEW.tags <> '{}' BEGIN
-    INSERT INTO object_tags (object_id, tag_key, tag_value) SELECT NEW.id, key, value FROM json_each(NEW.tags);
+    INSERT INTO object_tags (object_id, bucket_id, tag_key, tag_value) SELECT NEW.id, NEW.bucket_id, key, value FROM json_each(NEW.tags);
 END;
 CREATE TRIGGER objects_tags_update AFTER UPDATE OF tags ON objects WHEN NEW.tags <> OLD.tags BEGIN
     DELETE FROM object_tags WHERE object_id = NEW.id;
-    INSERT INTO object_tags (object_id, tag_key, tag_value) SELECT NEW.id, key, value FROM json_each(NEW.tags);
+    INSERT INTO object_tags (object_id, bucket_id, tag_key, tag_value) SELECT NEW.id, NEW.bucket_id, key, value FROM json_each(NEW.tags);
 END;
 
 CREATE TABLE bucket_lifecycle (

@@ -813,3 +813,51 @@ async fn rules_of_more_buckets_than_a_page_all_act() {
     assert_eq!(results.len(), 13, "{results:?}");
     assert!(results.iter().all(|r| r.expired == 1 && r.matched == 1));
 }
+
+/// A rule with several tags and a prefix: an object must carry every tag the rule names (more
+/// are fine) and sit under the prefix; pages of the tag index do not lose or repeat objects.
+#[tokio::test]
+async fn tag_rules_need_every_tag_and_the_prefix() {
+    let settings = "[tiering]\ndefault_policy = \"none\"\nbatch_size = 2\n";
+    let app = TestApp::builder().settings(settings).spawn().await.unwrap();
+    let user = app.user().await;
+    let s3 = app.s3(&user).await;
+    s3.create_bucket().bucket("tagged-rules").send().await.unwrap();
+    put_rules(
+        &s3,
+        "tagged-rules",
+        vec![rule(
+            "two-tags",
+            LifecycleRuleFilter::builder()
+                .and(LifecycleRuleAndOperator::builder().prefix("in/").tags(tag("a", "1")).tags(tag("b", "2")).build())
+                .build(),
+        )
+        .expiration(LifecycleExpiration::builder().date(past()).build())
+        .build()
+        .unwrap()],
+    )
+    .await;
+    let cases = [
+        ("in/both-1", Some("a=1&b=2"), true),
+        ("in/both-2", Some("b=2&a=1"), true),
+        ("in/more", Some("a=1&b=2&c=3"), true),
+        ("in/both-3", Some("a=1&b=2"), true),
+        ("in/both-4", Some("a=1&b=2"), true),
+        ("in/only-a", Some("a=1"), false),
+        ("in/wrong-b", Some("a=1&b=3"), false),
+        ("in/none", None, false),
+        ("out/both", Some("a=1&b=2"), false),
+    ];
+    for (key, tags, _) in cases {
+        put(&s3, "tagged-rules", key, 10, tags).await;
+    }
+    // The same tags in another bucket of the same user: not this rule's.
+    put(&s3, "files", "in/both-1", 10, Some("a=1&b=2")).await;
+    let run = run_pass(&app.core, PassOptions::new("test")).await.unwrap();
+    assert_eq!((run.status.as_str(), run.expired), ("succeeded", 5), "{run:?}");
+    for (key, _, gone) in cases {
+        let found = s3.head_object().bucket("tagged-rules").key(key).send().await.is_ok();
+        assert_eq!(found, !gone, "{key}");
+    }
+    assert!(s3.head_object().bucket("files").key("in/both-1").send().await.is_ok());
+}

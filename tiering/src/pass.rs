@@ -5,8 +5,8 @@
 //! the cold tier in batches with bounded concurrency, verified, switched by compare-and-set, and
 //! only then is the hot copy let go (when configured). One pass at a time, across every
 //! process, so no move is in flight while expirations run. Every rule is one catalog query,
-//! paged by key (`Catalog::rule_matches`): a pass reads no row it does not act on more than once
-//! per rule.
+//! paged by key, or by object id from the tag index for a rule with tags
+//! (`Catalog::rule_matches`): a pass reads no row it does not act on more than once per rule.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
 use thiserror::Error;
-use tiergate_core::catalog::{now_ms, BucketRules, CatalogError, CatalogObject, RuleQuery, RuleResult, TieringRun};
+use tiergate_core::catalog::{
+    now_ms, BucketRules, CatalogError, CatalogObject, RuleCursor, RuleQuery, RuleResult, TieringRun,
+};
 use tiergate_core::lifecycle::{RuleFilter, Trigger};
 use tiergate_core::metrics::metrics;
 use tiergate_core::objects::{backing_metadata, Meter};
@@ -370,7 +372,7 @@ struct Candidates {
     scopes: Vec<TransitionScope>,
     current: usize,
     after_id: i64,
-    after_key: Option<String>,
+    after_key: RuleCursor,
     seen_buckets: std::collections::HashSet<i64>,
     drained: bool,
 }
@@ -380,7 +382,7 @@ impl Candidates {
         loop {
             let Some(scope) = self.scopes.get(self.current) else { return Ok(Page::Done) };
             if let (Some(bucket), false) = (scope.bucket_id, self.drained) {
-                if self.after_key.is_none() && !self.seen_buckets.insert(bucket) {
+                if self.after_key == RuleCursor::Start && !self.seen_buckets.insert(bucket) {
                     self.drained = true;
                     return Ok(Page::Drain);
                 }
@@ -397,19 +399,21 @@ impl Candidates {
                         created_cutoff: *created_cutoff,
                         min_size: *min_size,
                     };
-                    core.catalog.rule_matches(&q, self.after_key.as_deref(), limit).await?
+                    let (objects, next) = core.catalog.rule_matches(&q, &self.after_key, limit).await?;
+                    self.after_key = next;
+                    objects
                 }
             };
             match objects.last() {
                 Some(last) => {
+                    // The default policy pages by id; rules by their own cursor (set above).
                     self.after_id = last.id;
-                    self.after_key = Some(last.key.clone());
                     return Ok(Page::Objects(scope.result, objects));
                 }
                 None => {
                     self.current += 1;
                     self.after_id = 0;
-                    self.after_key = None;
+                    self.after_key = RuleCursor::Start;
                     self.drained = false;
                 }
             }
@@ -477,7 +481,7 @@ async fn expire_and_abort(
                     created_cutoff: cutoff,
                     min_size: 0,
                 };
-                let mut after: Option<String> = None;
+                let mut after = RuleCursor::Start;
                 loop {
                     if lost.load(Ordering::SeqCst) {
                         return Err("the tiering lease was lost".into());
@@ -490,9 +494,11 @@ async fn expire_and_abort(
                         tracing::info!(bucket = %bucket.bucket, rule = %rule.id, "lifecycle configuration changed during the pass; its expirations stop");
                         break;
                     }
-                    let page = core.catalog.rule_matches(&q, after.as_deref(), limit).await.map_err(down)?;
-                    let Some(last) = page.last() else { break };
-                    after = Some(last.key.clone());
+                    let (page, next) = core.catalog.rule_matches(&q, &after, limit).await.map_err(down)?;
+                    if page.is_empty() {
+                        break;
+                    }
+                    after = next;
                     for object in &page {
                         results[slot].matched += 1;
                         if options.dry_run {
@@ -586,7 +592,7 @@ async fn move_scopes(
         scopes,
         current: 0,
         after_id: 0,
-        after_key: None,
+        after_key: RuleCursor::Start,
         seen_buckets: Default::default(),
         drained: false,
     };

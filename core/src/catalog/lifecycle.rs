@@ -132,6 +132,20 @@ pub struct RuleQuery<'a> {
     pub min_size: u64,
 }
 
+/// Where the next page of a rule's matches starts ([`Catalog::rule_matches`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum RuleCursor {
+    /// The first page.
+    #[default]
+    Start,
+    /// After this key (rules without tags).
+    Key(String),
+    /// After this object id (rules with tags).
+    Id(i64),
+    /// The last page was empty: nothing more.
+    End,
+}
+
 /// What one rule (or the default policy: `rule_id` `None`) did in a pass.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct RuleResult {
@@ -197,53 +211,83 @@ impl Catalog {
             .collect()
     }
 
-    /// The next page of a rule's matches, in key order after `after_key`: one indexed range
-    /// scan of the bucket's keys under the prefix (hot ones only for a transition, by the
-    /// `(bucket_id, tier, key)` index), age and size in SQL, each tag an indexed `EXISTS`.
+    /// The next page of a rule's matches after `after`, and the cursor after its last. A rule
+    /// without tags is one range scan of the bucket's keys under its prefix (hot ones only for a
+    /// transition: the `(bucket_id, tier, key)` index), paged by key. A rule with tags starts
+    /// from `object_tags`' `(bucket_id, tag_key, tag_value, object_id)` index for its first tag,
+    /// paged by object id, so it reads that bucket's objects with the tag, not the whole
+    /// bucket; the other tags are `EXISTS` on the primary key. Age, size and prefix are in SQL
+    /// either way.
     pub async fn rule_matches(
         &self,
         q: &RuleQuery<'_>,
-        after_key: Option<&str>,
+        after: &RuleCursor,
         limit: i64,
-    ) -> Result<Vec<CatalogObject>, CatalogError> {
-        let mut sql = format!(
-            "SELECT {COLUMNS} FROM objects o JOIN buckets b ON b.id = o.bucket_id \
-             WHERE o.bucket_id = $1 AND o.key >= $2 AND o.key > $3 AND o.created_at <= $4 AND o.size >= $5"
-        );
-        let mut n = 5;
+    ) -> Result<(Vec<CatalogObject>, RuleCursor), CatalogError> {
+        if *after == RuleCursor::End {
+            return Ok((Vec::new(), RuleCursor::End));
+        }
+        let by_tag = q.filter.tags.first();
+        let mut sql = match by_tag {
+            None => format!(
+                "SELECT {COLUMNS} FROM objects o JOIN buckets b ON b.id = o.bucket_id \
+                 WHERE o.bucket_id = $1 AND o.key >= $2 AND o.created_at <= $3 AND o.size >= $4"
+            ),
+            Some(_) => format!(
+                "SELECT {COLUMNS} FROM object_tags t0 JOIN objects o ON o.id = t0.object_id \
+                 JOIN buckets b ON b.id = o.bucket_id \
+                 WHERE t0.bucket_id = $1 AND o.key >= $2 AND o.created_at <= $3 AND o.size >= $4"
+            ),
+        };
+        let mut n = 4;
+        let mut next = || {
+            n += 1;
+            n
+        };
+        match (by_tag, after) {
+            (None, RuleCursor::Key(_)) => sql.push_str(&format!(" AND o.key > ${}", next())),
+            (Some(_), RuleCursor::Id(_)) => sql.push_str(&format!(" AND t0.object_id > ${}", next())),
+            _ => {}
+        }
+        if by_tag.is_some() {
+            let (k, v) = (next(), next());
+            sql.push_str(&format!(" AND t0.tag_key = ${k} AND t0.tag_value = ${v}"));
+        }
         if q.hot_only {
             sql.push_str(" AND o.tier = 'hot'");
         }
         let end = prefix_end(&q.filter.prefix);
         if end.is_some() {
-            n += 1;
-            sql.push_str(&format!(" AND o.key < ${n}"));
+            sql.push_str(&format!(" AND o.key < ${}", next()));
         }
         if q.filter.size_greater_than.is_some() {
-            n += 1;
-            sql.push_str(&format!(" AND o.size > ${n}"));
+            sql.push_str(&format!(" AND o.size > ${}", next()));
         }
         if q.filter.size_less_than.is_some() {
-            n += 1;
-            sql.push_str(&format!(" AND o.size < ${n}"));
+            sql.push_str(&format!(" AND o.size < ${}", next()));
         }
-        for _ in &q.filter.tags {
+        for _ in q.filter.tags.iter().skip(1) {
+            let (k, v) = (next(), next());
             sql.push_str(&format!(
-                " AND EXISTS (SELECT 1 FROM object_tags t WHERE t.object_id = o.id AND t.tag_key = ${} AND t.tag_value = ${})",
-                n + 1,
-                n + 2
+                " AND EXISTS (SELECT 1 FROM object_tags t WHERE t.object_id = o.id AND t.tag_key = ${k} AND t.tag_value = ${v})"
             ));
-            n += 2;
         }
-        n += 1;
-        sql.push_str(&format!(" ORDER BY o.key LIMIT ${n}"));
+        let order = if by_tag.is_some() { "t0.object_id" } else { "o.key" };
+        sql.push_str(&format!(" ORDER BY {order} LIMIT ${}", next()));
         let size = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
         let mut query = sqlx::query(&sql)
             .bind(q.bucket_id)
             .bind(q.filter.prefix.as_str())
-            .bind(after_key.unwrap_or(""))
             .bind(q.created_cutoff)
             .bind(size(q.min_size));
+        match (by_tag, after) {
+            (None, RuleCursor::Key(key)) => query = query.bind(key.as_str()),
+            (Some(_), RuleCursor::Id(id)) => query = query.bind(*id),
+            _ => {}
+        }
+        if let Some((k, v)) = by_tag {
+            query = query.bind(k.as_str()).bind(v.as_str());
+        }
         if let Some(end) = end {
             query = query.bind(end);
         }
@@ -253,11 +297,17 @@ impl Catalog {
         if let Some(lt) = q.filter.size_less_than {
             query = query.bind(size(lt));
         }
-        for (k, v) in &q.filter.tags {
+        for (k, v) in q.filter.tags.iter().skip(1) {
             query = query.bind(k.as_str()).bind(v.as_str());
         }
         let rows = query.bind(limit).fetch_all(self.pool()).await?;
-        rows.iter().map(object_from_row).collect()
+        let objects: Vec<CatalogObject> = rows.iter().map(object_from_row).collect::<Result<_, _>>()?;
+        let cursor = match objects.last() {
+            None => RuleCursor::End,
+            Some(o) if by_tag.is_some() => RuleCursor::Id(o.id),
+            Some(o) => RuleCursor::Key(o.key.clone()),
+        };
+        Ok((objects, cursor))
     }
 
     /// Hot objects created at or before `created_before` in buckets without a lifecycle

@@ -29,7 +29,7 @@ pub use access_keys::AccessKeyRow;
 pub use buckets::{Bucket, BucketDeletion, BucketSummary};
 pub use gc::GcEntry;
 pub use invites::{Invite, InviteError};
-pub use lifecycle::{ActionTotals, BucketRules, RuleQuery, RuleResult, StoredLifecycle};
+pub use lifecycle::{ActionTotals, BucketRules, RuleCursor, RuleQuery, RuleResult, StoredLifecycle};
 pub use multipart::{MultipartPart, MultipartUpload, NewMultipartUpload};
 pub use objects::{
     CatalogObject, Commit, CurrentVersion, EtagMatch, FileCursor, FileQuery, FileSort, Lookup, NewObjectRow,

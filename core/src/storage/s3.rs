@@ -66,17 +66,33 @@ pub struct S3Backend {
     etags_are_md5: AtomicBool,
 }
 
-fn map_err<E, R>(err: SdkError<E, R>) -> StorageError
+fn map_err<E>(err: SdkError<E, aws_smithy_runtime_api::http::Response>) -> StorageError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
 {
-    let message = DisplayErrorContext(&err).to_string();
+    let mut message = DisplayErrorContext(&err).to_string();
     match &err {
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
             StorageError::Unavailable(message)
         }
         SdkError::ServiceError(se) => match se.err().code() {
+            // An answer without a body (to a HEAD, or a proxy's) has no S3 code: the SDK says
+            // only "unhandled error". Its status says what happened.
+            None if se.raw().status().as_u16() == 404 => StorageError::NotFound,
+            None => {
+                let status = se.raw().status().as_u16();
+                let hint = match status {
+                    401 | 403 => ": access denied (check the tier's credentials, bucket and region)",
+                    301 | 307 | 400 => ": check the tier's endpoint, region and path_style",
+                    _ => "",
+                };
+                message = format!("HTTP {status}{hint} ({message})");
+                if status >= 500 {
+                    StorageError::Unavailable(message)
+                } else {
+                    StorageError::Backend(message)
+                }
+            }
             Some("NoSuchKey" | "NotFound" | "NoSuchUpload") => StorageError::NotFound,
             // MinIO's XMinioStorageFull (507): no room for writes now; reads still work.
             Some("SlowDown" | "ServiceUnavailable" | "XMinioServerNotInitialized" | "XMinioStorageFull") => {
@@ -798,6 +814,17 @@ mod tests {
         assert!(matches!(answer("SlowDown", 503), StorageError::Unavailable(_)));
         assert!(matches!(answer("NoSuchKey", 404), StorageError::NotFound));
         assert!(matches!(answer("AccessDenied", 403), StorageError::Backend(_)));
+        // No body, so no code (a HEAD): the status speaks.
+        let bare = |status: u16| {
+            let err = PutObjectError::generic(ErrorMetadata::builder().build());
+            map_err(SdkError::service_error(
+                err,
+                Response::new(StatusCode::try_from(status).unwrap(), SdkBody::empty()),
+            ))
+        };
+        assert!(matches!(bare(403), StorageError::Backend(m) if m.starts_with("HTTP 403: access denied")));
+        assert!(matches!(bare(503), StorageError::Unavailable(m) if m.starts_with("HTTP 503")));
+        assert!(matches!(bare(404), StorageError::NotFound));
     }
 
     #[test]
