@@ -293,13 +293,15 @@ impl FromRequestParts<AppState> for Admin {
     }
 }
 
-/// `GET /api/auth/me`: who the token belongs to.
+/// `GET /api/auth/me`: who the token belongs to, and the bucket browser uploads go to
+/// (`upload.default_bucket`).
 pub async fn me(State(app): State<AppState>, user: AuthUser) -> Result<Json<serde_json::Value>, ApiError> {
     Ok(Json(serde_json::json!({
         "user_id": user.id.0,
         "email": user.email,
         "is_admin": is_admin(&app, &user).await?,
         "expires_at": user.expires_at,
+        "default_bucket": app.core.settings.upload.default_bucket.as_str(),
     })))
 }
 

@@ -221,6 +221,8 @@ export interface Me {
   email: string;
   is_admin: boolean;
   expires_at: number;
+  /** The bucket browser uploads go to (`upload.default_bucket`). */
+  default_bucket?: string;
 }
 
 export type SignupPolicy = 'open' | 'invite' | 'closed';

@@ -39,6 +39,19 @@ describe('S3AccessPage', () => {
     expect(screen.getByText('No long-lived keys yet.')).toBeInTheDocument();
   });
 
+  it("names the server's upload bucket (upload.default_bucket), in the text and the snippets", async () => {
+    mockApi({
+      'POST /credentials': { body: credentials },
+      'GET /keys': { body: { keys: [] } },
+      'GET /auth/me': {
+        body: { user_id: 1, email: 'a@example.com', is_admin: false, expires_at: 0, default_bucket: 'uploads' },
+      },
+    });
+    renderApp(<S3AccessPage />);
+    expect(await screen.findByText('uploads', { selector: 'p.lead code' })).toBeInTheDocument();
+    await waitFor(() => expect(document.body.textContent).toContain('s3://uploads/'));
+  });
+
   it('creates a key and shows its secret once, with a copy button', async () => {
     let keys: unknown[] = [];
     const { calls } = mockApi({

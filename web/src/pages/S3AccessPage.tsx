@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { useAccessKeys, useCreateKey, useCredentials, useRevokeKey } from '../api/queries';
+import { useAccessKeys, useCreateKey, useCredentials, useMe, useRevokeKey } from '../api/queries';
 import type { AccessKey, NewAccessKey } from '../api/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { CopyButton } from '../components/CopyButton';
@@ -7,8 +7,8 @@ import { formatDate } from '../lib/format';
 import { buildSnippets } from '../lib/snippets';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
 
-/** The bucket the dashboard uploads into (`upload.default_bucket`). */
-const DASHBOARD_BUCKET = 'files';
+/** The bucket the dashboard uploads into until the server has said (`upload.default_bucket`). */
+const DEFAULT_BUCKET = 'files';
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : 'Something went wrong.';
@@ -63,6 +63,7 @@ function SecretValue({
 }
 
 export function S3AccessPage() {
+  const dashboardBucket = useMe().data?.default_bucket ?? DEFAULT_BUCKET;
   useDocumentTitle('S3 access');
   const credentials = useCredentials();
   const keys = useAccessKeys();
@@ -99,7 +100,7 @@ export function S3AccessPage() {
           secretAccessKey,
           endpoint: creds.endpoint,
           region: creds.region,
-          bucket: DASHBOARD_BUCKET,
+          bucket: dashboardBucket,
         })
       : [];
   /** What the Copy button copies: always the real secret. */
@@ -113,7 +114,7 @@ export function S3AccessPage() {
     <>
       <h1 className="page-title">S3 access</h1>
       <p className="lead">
-        Use any S3 client with the gateway. Files you upload here are in the bucket <code>{DASHBOARD_BUCKET}</code>.
+        Use any S3 client with the gateway. Files you upload here are in the bucket <code>{dashboardBucket}</code>.
       </p>
 
       <section className="card" aria-labelledby="temp-heading">
