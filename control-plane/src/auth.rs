@@ -40,7 +40,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
                 ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "payload_too_large",
-                    "the body is larger than this endpoint accepts (64 KiB; 1 MiB for a lifecycle configuration)",
+                    "the body is larger than this endpoint accepts (64 KiB; 4 MiB for a lifecycle configuration)",
                 )
             } else {
                 ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text())

@@ -45,8 +45,9 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Small JSON bodies (sign-up, log-in); uploads stream and set their own limit.
 const JSON_BODY_LIMIT: usize = 64 * 1024;
-/// A lifecycle configuration in JSON (1,000 rules fit).
-const LIFECYCLE_BODY_LIMIT: usize = 1024 * 1024;
+/// A lifecycle configuration in JSON: the largest one S3 takes (about 2 MiB of rules) fits,
+/// so what GET gives can always be PUT back.
+const LIFECYCLE_BODY_LIMIT: usize = 4 * 1024 * 1024;
 
 /// The whole control-plane router.
 pub fn router(core: Core) -> Router {

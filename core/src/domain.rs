@@ -188,6 +188,13 @@ impl fmt::Display for ObjectKey {
     }
 }
 
+/// Whether XML 1.0 can carry `s` (its `Char` production: tab, line feed, carriage return and
+/// U+0020 up, except the surrogates and U+FFFE/U+FFFF). S3 responses are XML: a key or a
+/// lifecycle prefix that fails this cannot be answered as it is.
+pub fn xml_safe(s: &str) -> bool {
+    s.chars().all(|c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..))
+}
+
 /// Replaces what is unsafe in a file name (path separators, control characters, NUL)
 /// with `_`, and turns an empty, `.` or `..` name into `_`.
 pub fn sanitize_name(raw: &str) -> String {

@@ -45,8 +45,11 @@ const MAX_FILTER_SIZE: i64 = 1_099_511_627_776_000;
 /// Text that goes into XML and headers: no control characters (XML 1.0 cannot carry most of
 /// them, so S3 clients could never read the configuration back).
 fn printable(what: &str, value: &str, name: &str) -> Result<(), LifecycleError> {
-    if value.chars().any(char::is_control) {
-        return err(InvalidArgument, format!("{what} of {name} contains a control character."));
+    if value.chars().any(char::is_control) || !crate::domain::xml_safe(value) {
+        return err(
+            InvalidArgument,
+            format!("{what} of {name} contains a character XML cannot carry (a control character, U+FFFE or U+FFFF)."),
+        );
     }
     Ok(())
 }
@@ -1065,6 +1068,9 @@ mod tests {
         let mut control = rule(None, Some(1));
         control.filter = Some(FilterDraft { prefix: Some("\0x".into()), ..Default::default() });
         assert_eq!(code(vec![control]), InvalidArgument, "a control character in a prefix");
+        let mut nonchar = rule(None, Some(1));
+        nonchar.filter = Some(FilterDraft { prefix: Some("a\u{FFFF}b".into()), ..Default::default() });
+        assert_eq!(code(vec![nonchar]), InvalidArgument, "U+FFFF, which XML cannot carry");
         let mut long = rule(None, Some(1));
         long.filter = None;
         long.prefix = Some("p".repeat(1025));

@@ -44,24 +44,54 @@ fn delimiter(raw: &Option<String>) -> Option<&str> {
     raw.as_deref().filter(|d| !d.is_empty())
 }
 
-/// Applies `encoding-type=url` (the only type S3 defines) to a name in a response.
-struct Encoder(bool);
+/// Applies `encoding-type=url` (the only type S3 defines) to a name in a response, and notes a
+/// name sent as it is that XML 1.0 cannot carry (a control character in a key or a prefix).
+struct Encoder {
+    url: bool,
+    unsafe_name: std::cell::Cell<bool>,
+}
 
 impl Encoder {
     fn new(encoding: &Option<EncodingType>) -> S3Result<Self> {
-        match encoding {
-            None => Ok(Self(false)),
-            Some(e) if e.as_str().eq_ignore_ascii_case("url") => Ok(Self(true)),
-            Some(_) => Err(s3_error!(InvalidArgument, "Invalid Encoding Method specified in Request")),
-        }
+        let url = match encoding {
+            None => false,
+            Some(e) if e.as_str().eq_ignore_ascii_case("url") => true,
+            Some(_) => return Err(s3_error!(InvalidArgument, "Invalid Encoding Method specified in Request")),
+        };
+        Ok(Self { url, unsafe_name: std::cell::Cell::new(false) })
+    }
+
+    #[cfg(test)]
+    fn url(url: bool) -> Self {
+        Self { url, unsafe_name: std::cell::Cell::new(false) }
     }
 
     fn apply(&self, s: String) -> String {
-        if self.0 {
+        if self.url {
             utf8_percent_encode(&s, URL_ENCODE).to_string()
         } else {
-            s
+            self.raw(s)
         }
+    }
+
+    /// A name the response carries as it is, whatever the encoding type.
+    fn raw(&self, s: String) -> String {
+        if !tiergate_core::domain::xml_safe(&s) {
+            self.unsafe_name.set(true);
+        }
+        s
+    }
+
+    /// Refuses a response that would carry a name XML cannot: a clear 400 instead of a broken
+    /// document (s3s would answer 500).
+    fn check(&self) -> S3Result<()> {
+        if self.unsafe_name.get() {
+            return Err(s3_error!(
+                InvalidArgument,
+                "The listing has a key or prefix with characters XML 1.0 cannot carry (control characters); list with encoding-type=url."
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -110,7 +140,7 @@ pub async fn list_objects_v2(
     let owner = if input.fetch_owner == Some(true) { Some(owner(cx).await?) } else { None };
     let contents: Vec<Object> = listing.objects.iter().map(|o| object_entry(cx, o, &enc, owner.clone())).collect();
     let key_count = (contents.len() + listing.prefixes.len()) as i32;
-    Ok(S3Response::new(ListObjectsV2Output {
+    let out = ListObjectsV2Output {
         name: Some(bucket.name.clone()),
         prefix: Some(enc.apply(prefix)),
         delimiter: delimiter(&input.delimiter).map(|d| enc.apply(d.to_string())),
@@ -124,7 +154,9 @@ pub async fn list_objects_v2(
         contents: Some(contents),
         encoding_type: input.encoding_type.clone(),
         ..Default::default()
-    }))
+    };
+    enc.check()?;
+    Ok(S3Response::new(out))
 }
 
 pub async fn list_objects(
@@ -140,10 +172,10 @@ pub async fn list_objects(
     let listing = walk(cx, &bucket, &prefix, delimiter(&input.delimiter), marker, max).await?;
     let owner = owner(cx).await?;
     let delimited = delimiter(&input.delimiter).is_some();
-    Ok(S3Response::new(ListObjectsOutput {
+    let out = ListObjectsOutput {
         name: Some(bucket.name.clone()),
         // In v1, S3 leaves Prefix as sent even with encoding-type=url; clients decode the rest.
-        prefix: Some(prefix),
+        prefix: Some(enc.raw(prefix)),
         marker: Some(enc.apply(input.marker.clone().unwrap_or_default())),
         delimiter: delimiter(&input.delimiter).map(|d| enc.apply(d.to_string())),
         max_keys: Some(max as i32),
@@ -154,7 +186,9 @@ pub async fn list_objects(
         contents: Some(listing.objects.iter().map(|o| object_entry(cx, o, &enc, Some(owner.clone()))).collect()),
         encoding_type: input.encoding_type.clone(),
         ..Default::default()
-    }))
+    };
+    enc.check()?;
+    Ok(S3Response::new(out))
 }
 
 /// Versions of an unversioned bucket: each object once, as version `null`, the latest.
@@ -185,7 +219,7 @@ pub async fn list_object_versions(
             ..Default::default()
         })
         .collect();
-    Ok(S3Response::new(ListObjectVersionsOutput {
+    let out = ListObjectVersionsOutput {
         name: Some(bucket.name.clone()),
         prefix: Some(enc.apply(prefix)),
         delimiter: delimiter(&input.delimiter).map(|d| enc.apply(d.to_string())),
@@ -199,7 +233,9 @@ pub async fn list_object_versions(
         versions: Some(versions),
         encoding_type: input.encoding_type.clone(),
         ..Default::default()
-    }))
+    };
+    enc.check()?;
+    Ok(S3Response::new(out))
 }
 
 #[cfg(test)]
@@ -208,8 +244,15 @@ mod tests {
 
     #[test]
     fn url_encoding_keeps_slashes() {
-        assert_eq!(Encoder(true).apply("a b/ü+c".into()), "a%20b/%C3%BC%2Bc");
-        assert_eq!(Encoder(false).apply("a b".into()), "a b");
+        assert_eq!(Encoder::url(true).apply("a b/ü+c".into()), "a%20b/%C3%BC%2Bc");
+        assert_eq!(Encoder::url(false).apply("a b".into()), "a b");
+        // A control character XML cannot carry: encoded it is fine, raw it is refused.
+        let url = Encoder::url(true);
+        assert_eq!(url.apply("a\u{1}b".into()), "a%01b");
+        assert!(url.check().is_ok());
+        let raw = Encoder::url(false);
+        raw.apply("a\u{1}b".into());
+        assert!(raw.check().is_err());
     }
 
     #[test]

@@ -82,6 +82,14 @@ pub async fn create_multipart_upload(
     let input = req.input;
     let bucket = cx.bucket(&input.bucket).await?;
     let key = object_key(&input.key)?;
+    // The answer (and ListParts, CompleteMultipartUpload) names the key in XML: one XML cannot
+    // carry would make an upload the client never learns the id of.
+    if !tiergate_core::domain::xml_safe(key.as_str()) {
+        return Err(s3_error!(
+            InvalidArgument,
+            "A multipart upload's key must be text XML can carry (no control characters); upload it with PutObject."
+        ));
+    }
     refuse_unsupported(
         input.acl.as_ref(),
         input.server_side_encryption.as_ref(),
@@ -266,6 +274,11 @@ pub async fn list_multipart_uploads(
     req: S3Request<ListMultipartUploadsInput>,
 ) -> S3Result<S3Response<ListMultipartUploadsOutput>> {
     let input = req.input;
+    // The answer echoes these in XML, which cannot carry control characters.
+    let echoed = [&input.prefix, &input.key_marker, &input.delimiter, &input.upload_id_marker];
+    if echoed.iter().any(|v| v.as_deref().is_some_and(|v| !tiergate_core::domain::xml_safe(v))) {
+        return Err(s3_error!(InvalidArgument, "prefix, delimiter and markers must be text XML can carry."));
+    }
     let bucket = cx.bucket(&input.bucket).await?;
     let max = limit(input.max_uploads, "max-uploads")?;
     let prefix = input.prefix.clone().unwrap_or_default();

@@ -861,3 +861,22 @@ async fn tag_rules_need_every_tag_and_the_prefix() {
     }
     assert!(s3.head_object().bucket("files").key("in/both-1").send().await.is_ok());
 }
+
+/// Keys XML 1.0 cannot carry (found by a review): a listing naming one is a clear 400 unless it
+/// is URL-encoded, and such a key cannot start a multipart upload whose answer would name it.
+#[tokio::test]
+async fn keys_xml_cannot_carry_are_listed_url_encoded_only() {
+    let app = TestApp::spawn().await;
+    let user = app.user().await;
+    let s3 = app.s3(&user).await;
+    put(&s3, "files", "ctl\u{1}key", 3, None).await;
+    let plain = s3.list_objects_v2().bucket("files").send().await;
+    assert_eq!(failure(plain), ("InvalidArgument".into(), 400), "a plain listing is refused, not a broken document");
+    let listed =
+        s3.list_objects_v2().bucket("files").encoding_type(aws_sdk_s3::types::EncodingType::Url).send().await.unwrap();
+    assert_eq!(listed.contents().len(), 1);
+    let r = s3.create_multipart_upload().bucket("files").key("up\u{1}").send().await;
+    assert_eq!(failure(r).0, "InvalidArgument");
+    let uploads = s3.list_multipart_uploads().bucket("files").send().await.unwrap();
+    assert!(uploads.uploads().is_empty(), "no upload was made");
+}
