@@ -924,7 +924,7 @@ impl crate::Core {
     }
 
     /// The expiration that applies to `object` under its bucket's configuration of
-    /// `revision` (from [`crate::catalog::Lookup::Found`]); `None` if no enabled rule expires
+    /// `revision` (its [`crate::catalog::CatalogObject::expiring_rules`]); `None` if no enabled rule expires
     /// it, or when the configuration cannot be read (logged: a header is not worth failing a
     /// read for).
     pub async fn expiration_of(&self, object: &crate::catalog::CatalogObject, revision: i64) -> Option<ExpirationInfo> {
@@ -944,19 +944,6 @@ impl crate::Core {
             },
         };
         config.expiration(&object.key, object.size, &object.tags, object.created_at, self.day_length_ms())
-    }
-
-    /// As [`crate::Core::expiration_of`] for an object just written, whose lookup did not bring
-    /// the revision: one query for it (nothing more when the bucket has no expiring rule).
-    pub async fn expiration_of_new(&self, object: &crate::catalog::CatalogObject) -> Option<ExpirationInfo> {
-        match self.catalog.lifecycle_revision(object.bucket_id).await {
-            Ok(Some(revision)) => self.expiration_of(object, revision).await,
-            Ok(None) => None,
-            Err(e) => {
-                tracing::warn!(error = %e, bucket_id = object.bucket_id, "cannot read a lifecycle configuration");
-                None
-            }
-        }
     }
 }
 

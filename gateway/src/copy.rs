@@ -114,7 +114,7 @@ pub async fn copy_object(cx: &ReqCtx<'_>, req: S3Request<CopyObjectInput>) -> S3
         condition,
     };
     let object = cx.core.put_object(write, stream).await.s3()?;
-    let expiration = cx.core.expiration_of_new(&object).await.map(|e| e.header_value());
+    let expiration = crate::get::expiration(cx, &object, object.expiring_rules).await;
     Ok(S3Response::new(CopyObjectOutput {
         expiration,
         copy_object_result: Some(CopyObjectResult {

@@ -111,24 +111,19 @@ pub async fn check_write_condition(
 /// The caller's current object `key` in `bucket` (one catalog query), or `NoSuchBucket` /
 /// `NoSuchKey`.
 pub async fn find_object(cx: &ReqCtx<'_>, bucket: &str, key: &str) -> S3Result<CatalogObject> {
-    find_object_and_lifecycle(cx, bucket, key).await.map(|(object, _)| object)
-}
-
-/// As [`find_object`], with the revision of the bucket's lifecycle configuration when one of
-/// its enabled rules expires objects (from the same query).
-async fn find_object_and_lifecycle(cx: &ReqCtx<'_>, bucket: &str, key: &str) -> S3Result<(CatalogObject, Option<i64>)> {
     let bucket = bucket_name(bucket)?;
     let key = object_key(key)?;
     match cx.core.catalog.lookup_object(cx.user, bucket.as_str(), key.as_str()).await.s3()? {
-        Lookup::Found(object, lifecycle) => Ok((*object, lifecycle)),
+        Lookup::Found(object) => Ok(*object),
         Lookup::NoSuchKey => Err(s3_error!(NoSuchKey, "The specified key does not exist.")),
         Lookup::NoSuchBucket => Err(no_such_bucket()),
     }
 }
 
-/// `x-amz-expiration` for an object whose bucket's configuration has revision `lifecycle`.
-pub async fn expiration(cx: &ReqCtx<'_>, object: &CatalogObject, lifecycle: Option<i64>) -> Option<String> {
-    cx.core.expiration_of(object, lifecycle?).await.map(|e| e.header_value())
+/// `x-amz-expiration` for `object` under its bucket's configuration of revision `expiring_rules`
+/// (the [`CatalogObject::expiring_rules`] of the lookup or commit the answer comes from).
+pub async fn expiration(cx: &ReqCtx<'_>, object: &CatalogObject, expiring_rules: Option<i64>) -> Option<String> {
+    cx.core.expiration_of(object, expiring_rules?).await.map(|e| e.header_value())
 }
 
 fn storage_class(cx: &ReqCtx<'_>, object: &CatalogObject) -> StorageClass {
@@ -208,7 +203,7 @@ macro_rules! open_for_reading {
         if $input.part_number.is_some() && $input.range.is_some() {
             return Err(s3_error!(InvalidRequest, "Cannot specify both Range header and partNumber query parameter."));
         }
-        let (object, lifecycle) = find_object_and_lifecycle($cx, &$input.bucket, &$input.key).await?;
+        let object = find_object($cx, &$input.bucket, &$input.key).await?;
         let part = part_range(&object, $input.part_number)?;
         check_read_conditions(
             &object,
@@ -217,7 +212,7 @@ macro_rules! open_for_reading {
             $input.if_modified_since.as_ref(),
             $input.if_unmodified_since.as_ref(),
         )?;
-        (object, part, lifecycle)
+        (object, part)
     }};
 }
 
@@ -249,13 +244,16 @@ pub async fn get_object(cx: &ReqCtx<'_>, req: S3Request<GetObjectInput>) -> S3Re
     if input.sse_customer_algorithm.is_some() {
         return Err(s3_error!(NotImplemented, "Server-side encryption is not supported."));
     }
-    let (object, part, lifecycle) = open_for_reading!(cx, input);
+    let (object, part) = open_for_reading!(cx, input);
     let range = match part {
         Some((range, _)) => range,
         None => requested_range(input.range.as_ref(), object.size)?,
     };
+    // The object served may be a newer version read again (invariant 4): its expiry counts,
+    // under the rules the lookup found.
+    let expiring_rules = object.expiring_rules;
     let (object, stream) = cx.core.open_object(&object, range).await.s3()?;
-    let expiration = expiration(cx, &object, lifecycle).await;
+    let expiration = expiration(cx, &object, expiring_rules).await;
     let sums = answered_checksums(&object, input.checksum_mode.as_ref(), input.part_number, range);
     let (content_length, range_header) = match range {
         Some(r) => (r.len(), Some(content_range(r, object.size))),
@@ -278,12 +276,12 @@ pub async fn get_object(cx: &ReqCtx<'_>, req: S3Request<GetObjectInput>) -> S3Re
 
 pub async fn head_object(cx: &ReqCtx<'_>, req: S3Request<HeadObjectInput>) -> S3Result<S3Response<HeadObjectOutput>> {
     let input = req.input;
-    let (object, part, lifecycle) = open_for_reading!(cx, input);
+    let (object, part) = open_for_reading!(cx, input);
     let range = match part {
         Some((range, _)) => range,
         None => requested_range(input.range.as_ref(), object.size)?,
     };
-    let expiration = expiration(cx, &object, lifecycle).await;
+    let expiration = expiration(cx, &object, object.expiring_rules).await;
     let content_length = range.map_or(object.size, |r| r.len());
     let sums = answered_checksums(&object, input.checksum_mode.as_ref(), input.part_number, range);
     let mut out = describe_object!(

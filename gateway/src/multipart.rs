@@ -204,7 +204,7 @@ pub async fn complete_multipart_upload(
     let object = cx.core.complete_multipart(&upload, &requested, &expected, &condition).await.s3()?;
     tracing::info!(user_id = cx.user.0, bucket = %bucket.name, bytes = object.size, "multipart upload completed");
     let mut out = completed(&bucket, &object);
-    out.expiration = cx.core.expiration_of_new(&object).await.map(|e| e.header_value());
+    out.expiration = crate::get::expiration(cx, &object, object.expiring_rules).await;
     Ok(S3Response::new(out))
 }
 

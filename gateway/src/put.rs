@@ -147,7 +147,7 @@ pub async fn put_object(cx: &ReqCtx<'_>, req: S3Request<PutObjectInput>) -> S3Re
     let object = cx.core.put_object_checked(write, body, check).await.s3()?;
     let mut out = PutObjectOutput {
         e_tag: Some(ETag::Strong(object.etag.clone())),
-        expiration: cx.core.expiration_of_new(&object).await.map(|e| e.header_value()),
+        expiration: crate::get::expiration(cx, &object, object.expiring_rules).await,
         ..Default::default()
     };
     checksum::set_checksums!(out, checksum::to_dto(&object.checksums), with_type);

@@ -59,15 +59,6 @@ impl Catalog {
         Ok(revision)
     }
 
-    /// The revision of the bucket's configuration if an enabled rule of it has an Expiration.
-    pub async fn lifecycle_revision(&self, bucket_id: i64) -> Result<Option<i64>, CatalogError> {
-        let row = sqlx::query("SELECT revision FROM bucket_lifecycle WHERE bucket_id = $1 AND expires = 1")
-            .bind(bucket_id)
-            .fetch_optional(self.pool())
-            .await?;
-        row.map(|r| r.try_get::<i64, _>("revision")).transpose().map_err(Into::into)
-    }
-
     /// The revision of the bucket's configuration now, if it has one: a pass checks it before
     /// each page of expirations, so a configuration replaced or removed meanwhile stops them.
     pub async fn lifecycle_revision_now(&self, bucket_id: i64) -> Result<Option<i64>, CatalogError> {

@@ -33,6 +33,11 @@ pub struct CatalogObject {
     pub original_filename: Option<String>,
     /// The object's tags (S3 object tagging).
     pub tags: TagSet,
+    /// The revision of the bucket's lifecycle configuration when an enabled rule of it expires
+    /// objects (then `x-amz-expiration` is due), read with the row by the reads a response is
+    /// answered from: [`Catalog::lookup_object`] and [`Catalog::commit_object`]. There `None`
+    /// means no rule expires; other reads always give `None`.
+    pub expiring_rules: Option<i64>,
     pub tier: Tier,
     pub hot_key: Option<BackingKey>,
     pub cold_key: Option<BackingKey>,
@@ -143,9 +148,8 @@ impl WriteCondition {
 pub enum Lookup {
     NoSuchBucket,
     NoSuchKey,
-    /// The object, and the revision of its bucket's lifecycle configuration when an enabled
-    /// rule of it has an Expiration (the `x-amz-expiration` header is then due).
-    Found(Box<CatalogObject>, Option<i64>),
+    /// The object, with [`CatalogObject::expiring_rules`].
+    Found(Box<CatalogObject>),
 }
 
 /// A completed write, ready to become the current version of `(bucket_id, key)`.
@@ -257,9 +261,13 @@ pub(super) const COLUMNS: &str = "o.id, o.owner_id, o.bucket_id, b.name AS bucke
     o.content_type, o.user_metadata, o.headers, o.checksums, o.original_filename, o.tier, o.hot_key, o.cold_key, o.created_at, \
     o.tiered_at, o.tiering_attempts, o.tiering_error, o.tags";
 
-/// [`COLUMNS`] as an INSERT's RETURNING clause gives them (no join there).
+/// [`CatalogObject::expiring_rules`], for reads that answer a response.
+const EXPIRING_RULES: &str =
+    "(SELECT l.revision FROM bucket_lifecycle l WHERE l.bucket_id = o.bucket_id AND l.expires = 1) AS lifecycle_revision";
+
+/// [`COLUMNS`] and [`EXPIRING_RULES`] as an INSERT's RETURNING clause gives them (no join there).
 fn inserted_columns() -> String {
-    COLUMNS.replace("o.", "objects.").replace(
+    format!("{COLUMNS}, {EXPIRING_RULES}").replace("o.", "objects.").replace(
         "b.name AS bucket_name",
         "(SELECT b.name FROM buckets b WHERE b.id = objects.bucket_id) AS bucket_name",
     )
@@ -290,6 +298,8 @@ pub(super) fn object_from_row(row: &AnyRow) -> Result<CatalogObject, CatalogErro
         original_filename: original.map(|b| String::from_utf8_lossy(&b).into_owned()),
         tags: TagSet::from_json(&col::<String>(row, "tags")?)
             .map_err(|e| CatalogError::Corrupt(format!("tags: {e}")))?,
+        // Only some reads select it (see the field).
+        expiring_rules: row.try_get::<Option<i64>, _>("lifecycle_revision").ok().flatten(),
         tier: Tier::parse(&tier).ok_or_else(|| CatalogError::Corrupt(format!("tier {tier:?}")))?,
         hot_key: col::<Option<String>>(row, "hot_key")?.map(BackingKey::from_catalog),
         cold_key: col::<Option<String>>(row, "cold_key")?.map(BackingKey::from_catalog),
@@ -474,7 +484,7 @@ impl Catalog {
             new.bind_version(update, now).execute(&mut *tx).await?;
             finish_commit(&mut tx, new.owner, commit, (new.size as i64 - old_size, 0)).await?;
             let row = sqlx::query(&format!(
-                "SELECT {COLUMNS} FROM objects o JOIN buckets b ON b.id = o.bucket_id WHERE o.id = $1"
+                "SELECT {COLUMNS}, {EXPIRING_RULES} FROM objects o JOIN buckets b ON b.id = o.bucket_id WHERE o.id = $1"
             ))
             .bind(id)
             .fetch_one(&mut *tx)
@@ -564,7 +574,7 @@ impl Catalog {
         let id: Option<i64> = col(&row, "id")?;
         match id {
             None => Ok(Lookup::NoSuchKey),
-            Some(_) => Ok(Lookup::Found(Box::new(object_from_row(&row)?), col(&row, "lifecycle_revision")?)),
+            Some(_) => Ok(Lookup::Found(Box::new(object_from_row(&row)?))),
         }
     }
 
