@@ -98,11 +98,11 @@ impl TagSet {
                 return Err(TagError::TooMany(pairs.len()));
             }
         }
-        let mut seen = std::collections::BTreeSet::new();
-        if pairs.iter().any(|(k, _)| !seen.insert(k.clone())) {
-            return Err(TagError::MalformedHeader);
-        }
-        Self::new(pairs)
+        // A key given twice is the header's malformation (InvalidArgument), not a bad tag.
+        Self::new(pairs).map_err(|e| match e {
+            TagError::DuplicateKey(_) => TagError::MalformedHeader,
+            e => e,
+        })
     }
 
     /// The tag set as `x-amz-tagging` writes it (`k=v&…`, percent-encoded): the form kept in a
