@@ -250,6 +250,11 @@ export function useMe() {
   });
 }
 
+/** The bucket browser uploads go to (`upload.default_bucket`), `files` until the server says. */
+export function useDefaultBucket(): string {
+  return useMe().data?.default_bucket ?? 'files';
+}
+
 export function useSignupPolicy() {
   return useQuery({
     queryKey: queryKeys.signupPolicy,

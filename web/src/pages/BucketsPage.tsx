@@ -1,5 +1,5 @@
 import { Link, useParams } from 'react-router';
-import { useBuckets } from '../api/queries';
+import { useBuckets, useDefaultBucket } from '../api/queries';
 import type { BucketSummary } from '../api/types';
 import { LifecycleEditor } from '../components/LifecycleEditor';
 import { StorageBadge } from '../components/StorageBadge';
@@ -60,6 +60,7 @@ function BucketRow({ bucket, selected }: { bucket: BucketSummary; selected: bool
 /** The caller's buckets with what each holds per tier, and the lifecycle rules of the one selected. */
 export function BucketsPage() {
   useDocumentTitle('Buckets');
+  const uploadBucket = useDefaultBucket();
   const { name } = useParams();
   const buckets = useBuckets();
   const list = buckets.data ?? [];
@@ -69,7 +70,7 @@ export function BucketsPage() {
     <>
       <h1 className="page-title">Buckets</h1>
       <p className="lead">
-        Your buckets and what they hold in each tier. Files uploaded here go to <code>files</code>; other buckets are made
+        Your buckets and what they hold in each tier. Files uploaded here go to <code>{uploadBucket}</code>; other buckets are made
         with an S3 client (e.g. <code>aws s3 mb</code>). Choose a bucket to set its lifecycle rules.
       </p>
 
@@ -96,7 +97,7 @@ export function BucketsPage() {
           </div>
         ) : list.length === 0 ? (
           <p className="empty-state">
-            No buckets yet. Upload a file on the <Link to="/">Files</Link> page (it goes to the bucket <code>files</code>),
+            No buckets yet. Upload a file on the <Link to="/">Files</Link> page (it goes to the bucket <code>{uploadBucket}</code>),
             or create one with an S3 client.
           </p>
         ) : (

@@ -1,14 +1,11 @@
 import { useState, type FormEvent } from 'react';
-import { useAccessKeys, useCreateKey, useCredentials, useMe, useRevokeKey } from '../api/queries';
+import { useAccessKeys, useCreateKey, useCredentials, useDefaultBucket, useRevokeKey } from '../api/queries';
 import type { AccessKey, NewAccessKey } from '../api/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { CopyButton } from '../components/CopyButton';
 import { formatDate } from '../lib/format';
 import { buildSnippets } from '../lib/snippets';
 import { useDocumentTitle } from '../lib/useDocumentTitle';
-
-/** The bucket the dashboard uploads into until the server has said (`upload.default_bucket`). */
-const DEFAULT_BUCKET = 'files';
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : 'Something went wrong.';
@@ -63,7 +60,7 @@ function SecretValue({
 }
 
 export function S3AccessPage() {
-  const dashboardBucket = useMe().data?.default_bucket ?? DEFAULT_BUCKET;
+  const dashboardBucket = useDefaultBucket();
   useDocumentTitle('S3 access');
   const credentials = useCredentials();
   const keys = useAccessKeys();
