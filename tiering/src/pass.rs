@@ -371,8 +371,10 @@ enum Page {
 struct Candidates {
     scopes: Vec<TransitionScope>,
     current: usize,
+    /// Where the current scope's next page starts: by id for the default policy, by the
+    /// rule's own cursor for a rule.
     after_id: i64,
-    after_key: RuleCursor,
+    rule_cursor: RuleCursor,
     seen_buckets: std::collections::HashSet<i64>,
     drained: bool,
 }
@@ -382,7 +384,7 @@ impl Candidates {
         loop {
             let Some(scope) = self.scopes.get(self.current) else { return Ok(Page::Done) };
             if let (Some(bucket), false) = (scope.bucket_id, self.drained) {
-                if self.after_key == RuleCursor::Start && !self.seen_buckets.insert(bucket) {
+                if self.rule_cursor == RuleCursor::Start && !self.seen_buckets.insert(bucket) {
                     self.drained = true;
                     return Ok(Page::Drain);
                 }
@@ -399,8 +401,8 @@ impl Candidates {
                         created_cutoff: *created_cutoff,
                         min_size: *min_size,
                     };
-                    let (objects, next) = core.catalog.rule_matches(&q, &self.after_key, limit).await?;
-                    self.after_key = next;
+                    let (objects, next) = core.catalog.rule_matches(&q, &self.rule_cursor, limit).await?;
+                    self.rule_cursor = next;
                     objects
                 }
             };
@@ -413,7 +415,7 @@ impl Candidates {
                 None => {
                     self.current += 1;
                     self.after_id = 0;
-                    self.after_key = RuleCursor::Start;
+                    self.rule_cursor = RuleCursor::Start;
                     self.drained = false;
                 }
             }
@@ -592,7 +594,7 @@ async fn move_scopes(
         scopes,
         current: 0,
         after_id: 0,
-        after_key: RuleCursor::Start,
+        rule_cursor: RuleCursor::Start,
         seen_buckets: Default::default(),
         drained: false,
     };
