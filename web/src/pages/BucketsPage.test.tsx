@@ -31,6 +31,17 @@ beforeEach(() => {
 });
 
 describe('BucketsPage', () => {
+  it("names the server's upload bucket (upload.default_bucket)", async () => {
+    mockApi({
+      'GET /buckets': { body: { buckets: [] } },
+      'GET /auth/me': {
+        body: { user_id: 1, email: 'a@example.com', is_admin: false, expires_at: 0, default_bucket: 'uploads' },
+      },
+    });
+    renderApp(<BucketsPage />, { route: '/buckets', ...page });
+    expect(await screen.findByText('uploads', { selector: 'p.lead code' })).toBeInTheDocument();
+  });
+
   it('lists the buckets with objects and bytes per tier and whether they have rules', async () => {
     mockApi({ 'GET /buckets': buckets });
     renderApp(<BucketsPage />, { route: '/buckets', ...page });
